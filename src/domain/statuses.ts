@@ -1,0 +1,71 @@
+// The status tables of the original service (upstream §4). Codes are strings on the wire and in events.
+
+export const instanceStatuses = {
+  '0': { name: 'STARTED', detail: 'Lambda instance has been started' },
+  '1': { name: 'STOPPED', detail: 'Lambda instance has been stopped' },
+  '2': { name: 'PENDING', detail: 'Lambda instance installation is pending' },
+  '3': { name: 'STARTING', detail: 'Lambda instance is starting' },
+  '4': { name: 'STOPPING', detail: 'Lambda instance is stopping' },
+  '5': { name: 'DESTROYING', detail: 'Lambda instance is being destroyed' },
+  '6': { name: 'DESTROYED', detail: 'Lambda instance has been destroyed' },
+  '7': { name: 'SCALING_UP', detail: 'Lambda instance is being scaled up' },
+  '8': { name: 'SCALING_DOWN', detail: 'Lambda instance is being scaled down' },
+  '9': { name: 'FAILED', detail: 'Lambda instance has failed' },
+  '10': { name: 'CLUSTER_CREATED', detail: '~okeanos cluster has been successfully built' },
+  '11': { name: 'CLUSTER_FAILED', detail: '~okeanos cluster build has failed' },
+  '12': { name: 'INIT_DONE', detail: '~okeanos cluster has been successfully initialized' },
+  '13': { name: 'INIT_FAILED', detail: '~okeanos cluster initialization has failed' },
+  '14': { name: 'COMMONS_INSTALLED', detail: 'Common libraries have been successfully installed' },
+  '15': { name: 'COMMONS_FAILED', detail: 'Common libraries installation has failed' },
+  '16': { name: 'HADOOP_INSTALLED', detail: 'Apache Hadoop has been successfully installed and configured' },
+  '17': { name: 'HADOOP_FAILED', detail: 'Apache Hadoop installation and configuration have failed' },
+  '18': { name: 'KAFKA_INSTALLED', detail: 'Apache Kafka has been successfully installed and configured' },
+  '19': { name: 'KAFKA_FAILED', detail: 'Apache Kafka installation and configuration have failed' },
+  '20': { name: 'FLINK_INSTALLED', detail: 'Apache Flink has been successfully installed and configured' },
+  '21': { name: 'FLINK_FAILED', detail: 'Apache Flink installation and configuration have failed' },
+  '22': { name: 'FLUME_INSTALLED', detail: 'Apache Flume has been successfully installed and configured' },
+  '23': { name: 'FLUME_FAILED', detail: 'Apache Flume installation and configuration have failed' },
+} as const
+
+export type InstanceStatusCode = keyof typeof instanceStatuses
+export type InstanceStatusName = (typeof instanceStatuses)[InstanceStatusCode]['name']
+
+export const InstanceStatus = Object.fromEntries(
+  Object.entries(instanceStatuses).map(([code, { name }]) => [name, code]),
+) as { readonly [N in InstanceStatusName]: InstanceStatusCode }
+
+export const instanceStatusCodes = Object.keys(instanceStatuses) as InstanceStatusCode[]
+
+export function isInstanceStatusCode(value: unknown): value is InstanceStatusCode {
+  return typeof value === 'string' && Object.hasOwn(instanceStatuses, value)
+}
+
+export function instanceStatusName(code: InstanceStatusCode): InstanceStatusName {
+  return instanceStatuses[code].name
+}
+
+export const applicationStatuses = {
+  '0': { name: 'UPLOADED', detail: 'Application has been successfully uploaded' },
+  '1': { name: 'UPLOADING', detail: 'Application is being uploaded' },
+  '2': { name: 'FAILED', detail: 'Application upload has failed' },
+} as const
+
+export type ApplicationStatusCode = keyof typeof applicationStatuses
+
+/** The wire form of a status: `{code, message, detail[, failure_message]}`, failure_message only when non-empty. */
+export interface StatusView {
+  code: string
+  message: string
+  detail: string
+  failure_message?: string
+}
+
+export function instanceStatusView(code: InstanceStatusCode, failureMessage: string): StatusView {
+  const { name, detail } = instanceStatuses[code]
+  return failureMessage ? { code, message: name, detail, failure_message: failureMessage } : { code, message: name, detail }
+}
+
+export function applicationStatusView(code: ApplicationStatusCode, failureMessage: string): StatusView {
+  const { name, detail } = applicationStatuses[code]
+  return failureMessage ? { code, message: name, detail, failure_message: failureMessage } : { code, message: name, detail }
+}

@@ -1,0 +1,109 @@
+// The event log: the only source of truth. Every adapter passes test/eventlog/contract.ts.
+//
+// Versions are 0-based per stream: the first event of a stream has version 0, so a stream holding n events
+// is at version n-1 and a missing stream at -1. Positions are global, 1-based and strictly increasing.
+
+export interface EventMetadata {
+  /** Who caused the event: a user uuid, 'service-vm', or a reactor's name. Never a token. */
+  actor: string
+  request_id?: string
+  causation_id?: string
+  correlation_id?: string
+  idempotency_key?: string
+}
+
+export interface NewEvent {
+  /** A UUID; appending an id that is already stored is either a no-op retry or an error (see append). */
+  id: string
+  type: string
+  /** The schema version of `data`; 1 unless an upcaster exists for older versions. */
+  typeVersion?: number
+  data: unknown
+  metadata: EventMetadata
+}
+
+export interface RecordedEvent {
+  id: string
+  stream: string
+  version: number
+  position: number
+  type: string
+  typeVersion: number
+  data: unknown
+  metadata: EventMetadata
+  /** ISO-8601 commit time. */
+  time: string
+}
+
+/** A version number, or: `any` (no check), `no_stream` (the stream must not exist). */
+export type ExpectedVersion = number | 'any' | 'no_stream'
+
+export interface AppendResult {
+  /** The stream's version after the append: pass it as the expected version of the next append. */
+  nextVersion: number
+  /** The global position of the last appended event. */
+  position: number
+}
+
+/** What an idempotent command answered the first time; stored atomically with the events it appended. */
+export interface IdempotencyRecord {
+  scope: string
+  key: string
+  fingerprint: string
+  statusCode: number
+  body: string
+}
+
+export interface AppendOptions {
+  idempotency?: IdempotencyRecord
+}
+
+export class VersionConflictError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number,
+  ) {
+    super(`version conflict on ${stream}: expected ${String(expected)}, actual ${actual}`)
+    this.name = 'VersionConflictError'
+  }
+}
+
+export class DuplicateEventError extends Error {
+  constructor(readonly eventId: string) {
+    super(`event ${eventId} is already stored with different content`)
+    this.name = 'DuplicateEventError'
+  }
+}
+
+export class IdempotencyKeyReusedError extends Error {
+  constructor(readonly key: string) {
+    super('idempotency key already used for another request')
+    this.name = 'IdempotencyKeyReusedError'
+  }
+}
+
+/** Receives committed events in position order, in batches. */
+export type EventHandler = (events: RecordedEvent[]) => void
+
+export interface Subscription {
+  close(): void
+}
+
+export interface EventLog {
+  /**
+   * Appends atomically after checking the stream's version. Appending events whose ids are already stored,
+   * in the same stream at the same versions, is a retry: it answers the first result and writes nothing.
+   * The promise resolves only after the commit is durable.
+   */
+  append(stream: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult>
+  readStream(stream: string): Promise<RecordedEvent[]>
+  /** Events with position > fromPosition, oldest first, at most `limit`. */
+  readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]>
+  /** Catches up from fromPosition (exclusive), then delivers each commit as it happens. */
+  subscribe(fromPosition: number, handler: EventHandler): Subscription
+  /** The position of the newest event, 0 for an empty log. */
+  headPosition(): Promise<number>
+  findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | undefined>
+  close(): Promise<void>
+}

@@ -1,0 +1,34 @@
+import type { Test } from 'tap'
+import { Rejection, type RejectionKind } from '../../src/domain/rejection.js'
+
+// given(events).when(command).then(events) | .rejects(kind, detail), over a pure decider (Emmett's style).
+
+export interface Decider<C, E, S> {
+  decide(command: C, state: S): E[]
+  evolve(state: S, event: E): S
+  initialState(): S
+}
+
+export function deciderSpec<C, E, S>(decider: Decider<C, E, S>) {
+  return {
+    given: (history: E[]) => ({
+      when: (command: C) => {
+        const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState()))
+        return {
+          then(t: Test, expected: E[]) {
+            t.same(run(), expected)
+          },
+          rejects(t: Test, kind: RejectionKind, detail: string) {
+            try {
+              const events = run()
+              t.fail(`expected a ${kind} rejection, got ${JSON.stringify(events)}`)
+            } catch (error) {
+              t.type(error, Rejection)
+              t.match(error, { kind, detail })
+            }
+          },
+        }
+      },
+    }),
+  }
+}
