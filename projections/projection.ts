@@ -1,0 +1,21 @@
+import type Database from 'better-sqlite3'
+import type { RecordedEvent } from '../src/eventlog/port.js'
+
+// A read model: the tables it owns and how each event changes them. Table names go through `table()` so a
+// rebuild can fill fresh tables beside the live ones and swap them in (blue/green).
+
+export type TableName = (logical: string) => string
+
+export interface Projection {
+  name: string
+  /** Bump when the tables or the handling change: the runner then rebuilds this read model from position 0. */
+  version: number
+  /** The logical names of the tables it owns. */
+  tables: readonly string[]
+  /** CREATE TABLE / CREATE INDEX statements, run once per table set. */
+  ddl(table: TableName): string
+  /** Returns the function that applies one event; it runs inside the runner's transaction. */
+  bind(db: Database.Database, table: TableName): (event: RecordedEvent) => void
+}
+
+export const liveTable: TableName = (logical) => logical
