@@ -1,13 +1,9 @@
 import type { Test } from 'tap'
+import type { Decider } from '../../src/domain/decider.js'
 import { Rejection, type RejectionKind } from '../../src/domain/rejection.js'
 
 // given(events).when(command).then(events) | .rejects(kind, detail), over a pure decider (Emmett's style).
 
-export interface Decider<C, E, S> {
-  decide(command: C, state: S): E[]
-  evolve(state: S, event: E): S
-  initialState(): S
-}
 
 export function deciderSpec<C, E, S>(decider: Decider<C, E, S>) {
   return {

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { IdempotencyKeyReusedError, type EventLog, type IdempotencyRecord } from '../eventlog/port.js'
+import { HttpError } from './envelope.js'
+
+// `Idempotency-Key` on POST and DELETE: the first answer is stored in the same transaction as the events it
+// appended, so a retry with the same key and body gets that answer again and appends nothing, even after a
+// crash between the commit and the reply. The same key with another request is refused.
+
+const keyPattern = /^[\x21-\x7e]{1,255}$/
+
+export const reusedKeyMessage = 'Idempotency-Key has already been used for a different request.'
+
+export interface IdempotentCommand {
+  statusCode: number
+  body: unknown
+  /** Appends the command's events, storing `record` (when given) with them. */
+  execute(record: IdempotencyRecord | undefined): Promise<void>
+}
+
+function scopeOf(request: FastifyRequest): string {
+  const actor = request.actor
+  if (!actor) throw new Error('idempotency needs an authenticated request')
+  return actor.kind === 'user' ? `user:${actor.owner}` : actor.kind === 'service-vm' ? `vm:${actor.instanceId}` : actor.name
+}
+
+function fingerprint(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('base64')
+}
+
+async function replay(log: EventLog, request: FastifyRequest, reply: FastifyReply, scope: string, key: string) {
+  const stored = await log.findIdempotency(scope, key)
+  if (!stored) return undefined
+  if (stored.fingerprint !== fingerprint(request)) throw new HttpError(422, reusedKeyMessage)
+  return reply.code(stored.statusCode).header('idempotent-replayed', 'true').type('application/json').send(stored.body)
+}
+
+export async function idempotent(log: EventLog, request: FastifyRequest, reply: FastifyReply, command: IdempotentCommand) {
+  const header = request.headers['idempotency-key']
+  if (header === undefined) {
+    await command.execute(undefined)
+    return reply.code(command.statusCode).send(command.body)
+  }
+  if (typeof header !== 'string' || !keyPattern.test(header))
+    throw new HttpError(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
+  const scope = scopeOf(request)
+  const earlier = await replay(log, request, reply, scope, header)
+  if (earlier) return earlier
+  const body = JSON.stringify(command.body)
+  try {
+    await command.execute({ scope, key: header, fingerprint: fingerprint(request), statusCode: command.statusCode, body })
+  } catch (error) {
+    // A concurrent request with the same key committed first: answer as it did.
+    if (error instanceof IdempotencyKeyReusedError) {
+      const answered = await replay(log, request, reply, scope, header)
+      if (answered) return answered
+    }
+    throw error
+  }
+  return reply.code(command.statusCode).type('application/json').send(body)
+}
