@@ -35,17 +35,25 @@ export class CommandHandler<C, E extends { type: string; data: unknown }, S> {
 
   async handle(stream: string, command: C, context: CommandContext): Promise<Handled<E>> {
     for (let attempt = 1; ; attempt++) {
-      const { version, state } = await this.load(stream)
+      // Read the cache only after the last await: from here to the append the decision is synchronous, so no
+      // other command on this stream can slip in between.
+      if (!this.cache.has(stream)) await this.load(stream)
+      const current = this.cache.get(stream)
+      if (!current) continue
+      const { version, state } = current
       const events = this.decider.decide(command, state)
       const newEvents = events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata: context.metadata }))
+      // Commands on one stream are decided in arrival order on the state their predecessors will leave, so
+      // they can share one group commit instead of conflicting with each other. If an append fails, every
+      // decision taken after it fails its version check too, and is taken again on the reloaded stream.
+      this.remember(stream, version + events.length, events.reduce(this.decider.evolve, state))
       try {
         const options = context.idempotency ? { idempotency: context.idempotency } : undefined
         const result = await this.log.append(stream, newEvents, version === -1 ? 'no_stream' : version, options)
-        this.remember(stream, result.nextVersion, events.reduce(this.decider.evolve, state))
         return { events, result }
       } catch (error) {
+        this.forget(stream, version + events.length)
         if (!(error instanceof VersionConflictError) || attempt >= maxAttempts) throw error
-        this.cache.delete(stream)
       }
     }
   }
@@ -57,8 +65,14 @@ export class CommandHandler<C, E extends { type: string; data: unknown }, S> {
     const recorded = await this.log.readStream(stream)
     const state = recorded.reduce((s, e) => this.decider.evolve(s, { type: e.type, data: e.data } as E), this.decider.initialState())
     const loaded = { version: recorded.length - 1, state }
-    this.remember(stream, loaded.version, state)
-    return loaded
+    // A decision taken while we were reading is newer than what we read.
+    if (!this.cache.has(stream)) this.remember(stream, loaded.version, state)
+    return this.cache.get(stream) ?? loaded
+  }
+
+  /** Drops the cached state unless a later decision has replaced it already. */
+  private forget(stream: string, version: number): void {
+    if (this.cache.get(stream)?.version === version) this.cache.delete(stream)
   }
 
   private remember(stream: string, version: number, state: S): void {

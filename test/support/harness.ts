@@ -14,7 +14,7 @@ export interface Harness {
   alice: { token: string; id: string; name: string }
   bob: { token: string; id: string; name: string }
   call(
-    method: InjectOptions['method'],
+    method: NonNullable<InjectOptions['method']>,
     url: string,
     options?: { token?: string | null; payload?: unknown; headers?: Record<string, string> },
   ): Promise<LightMyRequestResponse>
@@ -47,7 +47,7 @@ export async function startHarness(t: Test, options: Partial<ServiceOptions> = {
         method,
         url,
         headers: { ...(token !== null && { authorization: `Token ${token}` }), ...headers },
-        ...(payload !== undefined && { payload: payload as InjectOptions['payload'] }),
+        ...(payload !== undefined && { payload: payload as NonNullable<InjectOptions['payload']> }),
       }),
     async given(instanceId, ...events) {
       for (const event of events)

@@ -1,0 +1,73 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Config } from './config.js'
+import { redactedPaths } from './http/app.js'
+import { demoUsers, fastDelays, startEmulator, type Emulator } from './okeanos/emulator/index.js'
+import { createService, type Service } from './service.js'
+
+// `lod serve` / `npm start`: the service on its embedded defaults — the SQLite log in LOD_DATA_DIR and, unless
+// LOD_OKEANOS_IDENTITY_URL points at a real ~okeanos, an embedded emulator with demo users.
+
+/** LOD_SECRET_KEY, or a key made once and kept beside the data (fine on a laptop; set the variable in production). */
+function secretKey(config: Config): Buffer {
+  if (config.LOD_SECRET_KEY) return Buffer.from(config.LOD_SECRET_KEY, 'base64')
+  const path = join(config.LOD_DATA_DIR, 'secret.key')
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600 })
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
+}
+
+export interface Running {
+  service: Service
+  emulator: Emulator | undefined
+  url: string
+  stop(): Promise<void>
+}
+
+export async function serve(config: Config, print: (line: string) => void = console.log): Promise<Running> {
+  mkdirSync(config.LOD_DATA_DIR, { recursive: true })
+  const emulator = config.LOD_OKEANOS_IDENTITY_URL
+    ? undefined
+    : await startEmulator({ port: config.LOD_EMULATOR_PORT, users: demoUsers(), delays: fastDelays })
+  const service = await createService({
+    dataDir: config.LOD_DATA_DIR,
+    identityUrl: config.LOD_OKEANOS_IDENTITY_URL ?? emulator!.identityUrl,
+    secretKey: secretKey(config),
+    authCacheTtlMs: config.LOD_AUTH_CACHE_SECONDS * 1000,
+    authNegativeCacheTtlMs: config.LOD_AUTH_NEGATIVE_CACHE_SECONDS * 1000,
+    okeanosTimeoutMs: config.LOD_OKEANOS_TIMEOUT_MS,
+    bodyLimit: config.LOD_BODY_LIMIT_BYTES,
+    synchronous: config.LOD_SYNC,
+    trustProxy: config.LOD_TRUST_PROXY,
+    logger: { level: config.LOD_LOG_LEVEL, redact: redactedPaths },
+  })
+  await service.app.listen({ port: config.PORT, host: config.HOST })
+  const address = service.app.server.address()
+  const port = typeof address === 'object' && address ? address.port : config.PORT
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`
+
+  print(`Lambda on Demand is listening on ${url} (data in ${config.LOD_DATA_DIR})`)
+  if (emulator) {
+    print(`~okeanos: embedded emulator at ${emulator.url} (set LOD_OKEANOS_IDENTITY_URL to use a real one)`)
+    print('Demo users (tokens of the emulator, not of ~okeanos):')
+    for (const user of emulator.users) print(`  ${user.name.padEnd(22)} uuid ${user.id}  token ${user.token}`)
+    const token = emulator.users[0]!.token
+    print('Try:')
+    print(`  curl -H "Authorization: Token ${token}" ${url}/api/lambda-instances/`)
+    print(
+      `  curl -X POST -H "Authorization: Token ${token}" -H "Content-Type: application/json" ` +
+        `-d '{"project_name":"lambda.grnet.gr","instance_name":"demo","master_name":"demo-master","slaves":1,` +
+        `"vcpus_master":2,"vcpus_slave":2,"ram_master":2048,"ram_slave":2048,"disk_master":10,"disk_slave":10}' ` +
+        `${url}/api/lambda-instance/`,
+    )
+  }
+  return {
+    service,
+    emulator,
+    url,
+    async stop() {
+      await service.close()
+      await emulator?.close()
+    },
+  }
+}

@@ -1,0 +1,42 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { CommandHandler } from '../../src/commands/handler.js'
+import { instanceDecider, type InstanceCommand } from '../../src/domain/instance.js'
+import { instanceStatusCodes } from '../../src/domain/statuses.js'
+import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
+import { createBody } from '../support/harness.js'
+
+const reactor = { kind: 'reactor', name: 'test' } as const
+
+t.test('concurrent commands on one stream are decided in order and share a commit', async (t) => {
+  const log = new SqliteEventLog({ path: ':memory:' })
+  t.teardown(() => log.close())
+  const handler = new CommandHandler(log, instanceDecider)
+  const id = randomUUID()
+  const stream = `instance-${id}`
+  await handler.handle(stream, { type: 'RequestInstance', id, owner: 'o', name: 'n', spec: createBody }, { metadata: { actor: 'o' } })
+  const commits: number[] = []
+  log.subscribe(await log.headPosition(), (batch) => commits.push(batch.length))
+  const statuses = instanceStatusCodes.filter((c) => c !== '2' && c !== '5' && c !== '6')
+  const results = await Promise.allSettled(
+    statuses.map((status) => handler.handle(stream, { type: 'ChangeInstanceStatus', id, actor: reactor, status, failureMessage: '' } satisfies InstanceCommand, { metadata: { actor: 't' } })),
+  )
+  t.same(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status)), statuses.map(() => 'fulfilled'))
+  t.same(commits, [statuses.length], 'one transaction')
+  t.same((await log.readStream(stream)).slice(1).map((e) => (e.data as { status: string }).status), statuses)
+})
+
+t.test('a writer the handler does not know about is detected and the command decided again', async (t) => {
+  const log = new SqliteEventLog({ path: ':memory:' })
+  t.teardown(() => log.close())
+  const handler = new CommandHandler(log, instanceDecider)
+  const id = randomUUID()
+  const stream = `instance-${id}`
+  await handler.handle(stream, { type: 'RequestInstance', id, owner: 'o', name: 'n', spec: createBody }, { metadata: { actor: 'o' } })
+  // Behind the handler's back: the instance is destroyed.
+  await log.append(stream, [{ id: randomUUID(), type: 'InstanceStatusChanged', data: { status: '6', failure_message: '', source: 'reactor' }, metadata: { actor: 'x' } }], 0)
+  await t.rejects(
+    handler.handle(stream, { type: 'DestroyInstance', id, actor: { kind: 'user', owner: 'o' } }, { metadata: { actor: 'o' } }),
+    { kind: 'conflict', detail: 'The specified lambda instance is already destroyed.' },
+  )
+})
