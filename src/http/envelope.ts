@@ -1,3 +1,6 @@
+import type { FastifyRequest } from 'fastify'
+import { messages as instanceMessages } from '../domain/instance.js'
+
 // The reply shapes of the original API (API.md "Conventions").
 
 export interface ErrorItem {
@@ -29,4 +32,11 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export function isUuid(value: string): boolean {
   return uuidPattern.test(value)
+}
+
+/** The lambda-instance id of the path: a malformed one is as missing as an unknown one (404). */
+export function instanceIdParam(request: FastifyRequest): string {
+  const { id } = request.params as { id: string }
+  if (!isUuid(id)) throw new HttpError(404, instanceMessages.notFound)
+  return id.toLowerCase()
 }

@@ -60,29 +60,4 @@ export async function startHarness(t: Test, options: Partial<ServiceOptions> = {
   }
 }
 
-/** The body of the original's create tests (upstream §8.2): all 15 fields. */
-export const createBody = {
-  project_name: 'lambda.grnet.gr',
-  instance_name: 'My first Lambda Instance',
-  master_name: 'lambda-master',
-  vcpus_master: 4,
-  vcpus_slave: 4,
-  ram_master: 4096,
-  ram_slave: 4096,
-  disk_master: 20,
-  disk_slave: 20,
-  slaves: 2,
-  ip_allocation: 'master',
-  network_request: 1,
-  public_key_name: ['key-1', 'key-2'],
-  kafka_input_topics: ['input', 'private_input'],
-  kafka_output_topics: ['output', 'stream_output', 'batch_output'],
-}
-
-export const requestedBy = (owner: string, name = 'instance'): InstanceEvent => ({
-  type: 'InstanceRequested',
-  data: { owner, name, instance_info: { ...createBody, instance_name: name } },
-})
-
-export const statusChanged = (status: string, failure_message = ''): InstanceEvent =>
-  ({ type: 'InstanceStatusChanged', data: { status, failure_message, source: 'reactor' } }) as InstanceEvent
+export { createBody, requestedBy, statusChanged } from './fixtures.js'

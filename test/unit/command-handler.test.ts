@@ -1,20 +1,26 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
 import { CommandHandler } from '../../src/commands/handler.js'
 import { instanceDecider, type InstanceCommand } from '../../src/domain/instance.js'
 import { instanceStatusCodes } from '../../src/domain/statuses.js'
 import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
-import { createBody } from '../support/harness.js'
+import { createBody } from '../support/fixtures.js'
 
 const reactor = { kind: 'reactor', name: 'test' } as const
 
-t.test('concurrent commands on one stream are decided in order and share a commit', async (t) => {
+/** A log with one freshly requested instance, and a handler that has already seen it. */
+async function oneInstance(t: Test) {
   const log = new SqliteEventLog({ path: ':memory:' })
   t.teardown(() => log.close())
   const handler = new CommandHandler(log, instanceDecider)
   const id = randomUUID()
   const stream = `instance-${id}`
   await handler.handle(stream, { type: 'RequestInstance', id, owner: 'o', name: 'n', spec: createBody }, { metadata: { actor: 'o' } })
+  return { log, handler, id, stream }
+}
+
+t.test('concurrent commands on one stream are decided in order and share a commit', async (t) => {
+  const { log, handler, id, stream } = await oneInstance(t)
   const commits: number[] = []
   log.subscribe(await log.headPosition(), (batch) => commits.push(batch.length))
   const statuses = instanceStatusCodes.filter((c) => c !== '2' && c !== '5' && c !== '6')
@@ -27,12 +33,7 @@ t.test('concurrent commands on one stream are decided in order and share a commi
 })
 
 t.test('a writer the handler does not know about is detected and the command decided again', async (t) => {
-  const log = new SqliteEventLog({ path: ':memory:' })
-  t.teardown(() => log.close())
-  const handler = new CommandHandler(log, instanceDecider)
-  const id = randomUUID()
-  const stream = `instance-${id}`
-  await handler.handle(stream, { type: 'RequestInstance', id, owner: 'o', name: 'n', spec: createBody }, { metadata: { actor: 'o' } })
+  const { log, handler, id, stream } = await oneInstance(t)
   // Behind the handler's back: the instance is destroyed.
   await log.append(stream, [{ id: randomUUID(), type: 'InstanceStatusChanged', data: { status: '6', failure_message: '', source: 'reactor' }, metadata: { actor: 'x' } }], 0)
   const refused = await handler

@@ -3,6 +3,7 @@ import type { InstanceEvent, InstanceSpec } from '../../src/domain/events.js'
 import { instanceDecider, messages, type Actor, type InstanceCommand } from '../../src/domain/instance.js'
 import { InstanceStatus, instanceStatusCodes, instanceStatusName, type InstanceStatusCode } from '../../src/domain/statuses.js'
 import { deciderSpec } from '../support/decider-spec.js'
+import { createBody } from '../support/fixtures.js'
 
 const spec = deciderSpec(instanceDecider)
 const id = '3f763964-d519-4fd2-916d-b5cfbe3b878b'
@@ -12,23 +13,7 @@ const ownVm: Actor = { kind: 'service-vm', instanceId: id }
 const otherVm: Actor = { kind: 'service-vm', instanceId: 'another-instance' }
 const reactor: Actor = { kind: 'reactor', name: 'provisioning' }
 
-const instanceSpec: InstanceSpec = {
-  instance_name: 'My first Lambda Instance',
-  master_name: 'lambda-master',
-  project_name: 'lambda.grnet.gr',
-  slaves: 2,
-  vcpus_master: 4,
-  vcpus_slave: 4,
-  ram_master: 4096,
-  ram_slave: 4096,
-  disk_master: 20,
-  disk_slave: 20,
-  ip_allocation: 'master',
-  network_request: 1,
-  public_key_name: [],
-  kafka_input_topics: ['input'],
-  kafka_output_topics: ['stream-output', 'batch-output'],
-}
+const instanceSpec: InstanceSpec = { ...createBody, instance_name: 'My first Lambda Instance' }
 const requested: InstanceEvent = {
   type: 'InstanceRequested',
   data: { owner: 'alice-uuid', name: instanceSpec.instance_name, instance_info: instanceSpec },

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { messages as instanceMessages, type InstanceCommand } from '../../domain/instance.js'
 import { validateInstanceSpec } from '../../domain/instance-spec.js'
 import { actorOf, ownerOf } from '../plugins/auth.js'
-import { HttpError, isUuid, success } from '../envelope.js'
+import { HttpError, instanceIdParam, success } from '../envelope.js'
 import { runInstanceCommand } from '../instance-command.js'
 import { pageRequest, paged } from '../pagination.js'
 import type { Services } from '../services.js'
@@ -11,12 +11,6 @@ import type { Services } from '../services.js'
 // The user's lambda-instance API, hyphen spelling (API.md "Lambda instances"; upstream §2.5–§2.10).
 
 const filterMessage = 'filter GET parameter can be used with values status or info.'
-
-function instanceId(request: FastifyRequest): string {
-  const { id } = request.params as { id: string }
-  if (!isUuid(id)) throw new HttpError(404, instanceMessages.notFound)
-  return id.toLowerCase()
-}
 
 function selfLink(request: FastifyRequest, id: string): string {
   return `${request.protocol}://${request.host}/api/lambda-instances/${id}`
@@ -67,7 +61,7 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
   )
 
   app.get('/api/lambda-instances/:id', owner, async (request) => {
-    const id = instanceId(request)
+    const id = instanceIdParam(request)
     const details = instanceQueries.details(ownerOf(request).id, id)
     if (!details) throw new HttpError(404, instanceMessages.notFound)
     const { filter } = request.query as { filter?: unknown }
@@ -81,7 +75,7 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
   })
 
   app.post('/api/lambda-instances/:id', owner, async (request, reply) => {
-    const id = instanceId(request)
+    const id = instanceIdParam(request)
     const action = (request.body as { action?: unknown } | undefined)?.action
     return command(request, reply, 202, success(202, 'Your request has been accepted'), {
       type: 'RunInstanceAction',
@@ -92,7 +86,7 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
   })
 
   app.delete('/api/lambda-instances/:id', owner, async (request, reply) => {
-    const id = instanceId(request)
+    const id = instanceIdParam(request)
     return command(
       request,
       reply,

@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { messages as instanceMessages } from '../../domain/instance.js'
 import { instanceStatusCodes, type InstanceStatusCode } from '../../domain/statuses.js'
 import { actorOf, ownerOf } from '../plugins/auth.js'
-import { HttpError, isUuid, success } from '../envelope.js'
+import { HttpError, instanceIdParam, success } from '../envelope.js'
 import { runInstanceCommand } from '../instance-command.js'
 import { limitMessageCapitalised, pageRequest, paged } from '../pagination.js'
 import type { Services } from '../services.js'
@@ -26,12 +25,6 @@ const StatusBody = Type.Object({
   status: StatusCode,
   failure_message: Type.Optional(Type.String()),
 })
-
-function instanceId(request: FastifyRequest): string {
-  const { id } = request.params as { id: string }
-  if (!isUuid(id)) throw new HttpError(404, instanceMessages.notFound)
-  return id.toLowerCase()
-}
 
 export async function statusInstanceRoutes(plain: FastifyInstance, { services }: { services: Services }) {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>()
@@ -60,7 +53,7 @@ export async function statusInstanceRoutes(plain: FastifyInstance, { services }:
 
   for (const url of ['/api/lambda_instances/:id', '/api/lambda_instances/:id/status'])
     app.post(url, { ...ownerOrVm, schema: { body: StatusBody } }, async (request, reply) => {
-      const id = instanceId(request)
+      const id = instanceIdParam(request)
       return runInstanceCommand(
         services,
         request,
@@ -77,7 +70,7 @@ export async function statusInstanceRoutes(plain: FastifyInstance, { services }:
     })
 
   app.delete('/api/lambda_instances/:id', ownerOrVm, async (request, reply) => {
-    const id = instanceId(request)
+    const id = instanceIdParam(request)
     return runInstanceCommand(
       services,
       request,
