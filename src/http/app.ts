@@ -38,6 +38,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   // Only JSON and forms are bodies here; anything else is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain')
+  // The original's clients send `Content-Type: application/json` with no body on DELETE (seed 002): an empty
+  // JSON body is no body, not a parse error.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' || body.length === 0 ? done(null, undefined) : parseJson(request, body as string, done),
+  )
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })

@@ -79,8 +79,8 @@ t.test('destroy (mark destroyed)', async (t) => {
   const id = randomUUID()
   await h.call('POST', '/api/lambda_instances/', { payload: registerBody(id) })
   t.test("another user's: 404", async (t) => t.equal((await h.call('DELETE', `/api/lambda_instances/${id}`, { token: h.bob.token })).statusCode, 404))
-  t.test('own: 202 with data.id', async (t) => {
-    const res = await h.call('DELETE', `/api/lambda_instances/${id}`)
+  t.test('own: 202 with data.id (with the JSON content type and no body of seed 002)', async (t) => {
+    const res = await h.call('DELETE', `/api/lambda_instances/${id}`, { headers: { 'content-type': 'application/json' } })
     t.same([res.statusCode, res.json()], [202, { status: { code: 202, short_description: 'Your request to destroy the specified lambda instance has been accepted.' }, data: [{ id }] }])
   })
   t.test('already destroyed: 404', async (t) => t.equal((await h.call('DELETE', `/api/lambda_instances/${id}/`)).statusCode, 404))
