@@ -3,11 +3,12 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { OwnerTokenValidator, type TokenCheck } from './auth/owner-tokens.js'
 import { CommandHandler } from './commands/handler.js'
 import { instanceDecider } from './domain/instance.js'
-import { defaultVmChoices, type VmChoices } from './domain/instance-spec.js'
+import { defaultVmChoices, lambdaVmChoices } from './domain/instance-spec.js'
 import { SqliteEventLog } from './eventlog/sqlite.js'
 import { buildApp } from './http/app.js'
 import type { Services } from './http/services.js'
 import { authenticate } from './okeanos/identity.js'
+import { Okeanos } from './okeanos/index.js'
 import { SecretStore } from './secrets/store.js'
 import { instanceQueries, instancesProjection } from '../projections/instances.js'
 import { openReadModelDb, ProjectionRunner } from '../projections/runner.js'
@@ -69,7 +70,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log,
     instances: new CommandHandler(log, instanceDecider),
     instanceQueries: instanceQueries(readDb),
-    vmChoices: async (): Promise<VmChoices> => defaultVmChoices,
+    okeanos: (token) => Okeanos.connect(options.identityUrl, token, { timeoutMs }),
+    async flavorChoices(okeanos) {
+      const flavors = (await okeanos.compute.listFlavors()).filter((flavor) => flavor['SNF:allow_create'])
+      const sorted = (values: number[]) => [...new Set(values)].sort((a, b) => a - b)
+      return {
+        vcpus: sorted(flavors.map((f) => f.vcpus)),
+        ram: sorted(flavors.map((f) => f.ram)),
+        disk: sorted(flavors.map((f) => f.disk)),
+      }
+    },
+    async vmChoices(token) {
+      try {
+        return lambdaVmChoices(await services.flavorChoices(await services.okeanos(token)))
+      } catch {
+        return defaultVmChoices
+      }
+    },
   }
   const app = await buildApp({
     services,

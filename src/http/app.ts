@@ -7,6 +7,7 @@ import { installAuth, type AuthDeps } from './plugins/auth.js'
 import { installErrorHandling } from './plugins/errors.js'
 import { instanceRoutes } from './routes/instances.js'
 import { statusInstanceRoutes } from './routes/status-instances.js'
+import { okeanosInfoRoutes } from './routes/okeanos-info.js'
 import type { Services } from './services.js'
 
 export interface AppDeps extends AuthDeps {
@@ -61,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     })
     await api.register(instanceRoutes, { services: deps.services })
     await api.register(statusInstanceRoutes, { services: deps.services })
+    await api.register(okeanosInfoRoutes, { services: deps.services })
   })
 
   app.answerWrongMethods()

@@ -5,13 +5,19 @@ import type { InstanceCommand, InstanceState } from '../domain/instance.js'
 import type { VmChoices } from '../domain/instance-spec.js'
 import type { EventLog, EventMetadata } from '../eventlog/port.js'
 import type { InstanceQueries } from '../../projections/instances.js'
+import type { Okeanos } from '../okeanos/index.js'
 
 /** What the routes work with: commands go to handlers, queries to read models, never the other way round. */
 export interface Services {
   log: EventLog
   instances: CommandHandler<InstanceCommand, InstanceEvent, InstanceState>
   instanceQueries: InstanceQueries
-  /** The instance sizes ~okeanos allows this user (from the flavors). */
+  /** A ~okeanos client acting with the user's token. */
+  okeanos(token: string): Promise<Okeanos>
+  /** The sizes the creatable flavors offer (upstream §2.4). */
+  flavorChoices(okeanos: Okeanos): Promise<VmChoices>
+  /** The sizes a lambda instance of this user may take: the flavors' at or above the minimum, or the
+   *  original's defaults when ~okeanos cannot say (upstream §5.1). */
   vmChoices(token: string): Promise<VmChoices>
 }
 
