@@ -1,8 +1,11 @@
 import type Database from 'better-sqlite3'
+import { deploymentEventSchemas } from '../src/domain/application-events.js'
 import type { InstanceEvent } from '../src/domain/events.js'
 import { statusAfter } from '../src/domain/instance.js'
-import { InstanceStatus, instanceStatusView, type InstanceStatusCode, type StatusView } from '../src/domain/statuses.js'
+import { InstanceStatus, instanceStatusCodes, type InstanceStatusCode, type StatusView } from '../src/domain/statuses.js'
 import type { RecordedEvent } from '../src/eventlog/port.js'
+import { replyCacheOf } from './reply-cache.js'
+import { isPlainInfo, plainInfoHead, renderInfo, renderInfoHead, renderStatus } from './instance-json.js'
 import type { Projection, TableName } from './projection.js'
 
 // The lambda-instance read model: one row per instance, behind details, the two lists and the counts.
@@ -15,12 +18,17 @@ const instanceEventTypes = new Set([
   'InstanceDestroyRequested',
   'InstanceStatusChanged',
   'ClusterProvisioned',
+  ...Object.keys(deploymentEventSchemas),
 ])
+
+const statusViewRows = instanceStatusCodes.map((code) => `('${code}', '${renderStatus(code, '').replaceAll("'", "''")}')`).join(', ')
 
 export const instancesProjection: Projection = {
   name: 'instances',
-  version: 1,
-  tables: ['instances', 'instance_applications'],
+  // 3: info_head (the details' info, rendered, when it cannot be made from instance_info by concatenation) and
+  // the instance counts.
+  version: 3,
+  tables: ['instances', 'instance_applications', 'instance_counts', 'instance_status_views'],
   ddl: (t) => `
     CREATE TABLE IF NOT EXISTS "${t('instances')}" (
       id               TEXT PRIMARY KEY,
@@ -30,7 +38,8 @@ export const instancesProjection: Projection = {
       failure_message  TEXT NOT NULL,
       instance_info    TEXT NOT NULL,
       master_node_id   INTEGER,
-      created_position INTEGER NOT NULL
+      created_position INTEGER NOT NULL,
+      info_head        TEXT
     );
     CREATE INDEX IF NOT EXISTS "${t('instances')}_by_owner" ON "${t('instances')}" (owner, created_position);
     CREATE TABLE IF NOT EXISTS "${t('instance_applications')}" (
@@ -41,48 +50,90 @@ export const instancesProjection: Projection = {
       started        INTEGER NOT NULL,
       position       INTEGER NOT NULL,
       PRIMARY KEY (instance_id, application_id)
-    ) WITHOUT ROWID;`,
+    ) WITHOUT ROWID;
+    -- Instances per owner, and across owners under the owner '': a count, and the total of a paginated list,
+    -- then cost the same at ten instances as at a million.
+    CREATE TABLE IF NOT EXISTS "${t('instance_counts')}" (
+      owner  TEXT PRIMARY KEY,
+      total  INTEGER NOT NULL,
+      active INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    -- Each status as the API shows it without a failure message, so that SQLite can render a list page whole.
+    CREATE TABLE IF NOT EXISTS "${t('instance_status_views')}" (code TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+    INSERT OR REPLACE INTO "${t('instance_status_views')}" VALUES ${statusViewRows};`,
   bind(db, t) {
     const insert = db.prepare(
-      `INSERT INTO "${t('instances')}" (id, owner, name, status, failure_message, instance_info, created_position)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO "${t('instances')}" (id, owner, name, status, failure_message, instance_info, created_position, info_head)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
-    const setStatus = db.prepare(`UPDATE "${t('instances')}" SET status = ?, failure_message = ? WHERE id = ?`)
+    const counted = db.prepare(
+      `INSERT INTO "${t('instance_counts')}" (owner, total, active) VALUES (?, 1, ?), ('', 1, ?)
+       ON CONFLICT (owner) DO UPDATE SET total = total + 1, active = active + excluded.active`,
+    )
+    // DESTROYED is final (the decider refuses any change after it): the update skips destroyed rows, so that
+    // the counts need to know only of the change that destroys. Reading the old status of every update instead
+    // (or a trigger) would cost a rebuild about a third more time.
+    const setStatus = db.prepare(`UPDATE "${t('instances')}" SET status = ?, failure_message = ? WHERE id = ? AND status <> '6'`)
+    const destroyed = db.prepare(
+      `UPDATE "${t('instance_counts')}" SET active = active - 1 WHERE owner IN ((SELECT owner FROM "${t('instances')}" WHERE id = ?), '')`,
+    )
     const setMaster = db.prepare(`UPDATE "${t('instances')}" SET master_node_id = ? WHERE id = ?`)
+    const deploy = db.prepare(
+      `INSERT INTO "${t('instance_applications')}" (instance_id, application_id, name, type, started, position)
+       VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
+    )
+    const undeploy = db.prepare(`DELETE FROM "${t('instance_applications')}" WHERE instance_id = ? AND application_id = ?`)
+    const setStarted = db.prepare(`UPDATE "${t('instance_applications')}" SET started = ? WHERE instance_id = ? AND application_id = ?`)
     const stopApplications = db.prepare(`UPDATE "${t('instance_applications')}" SET started = 0 WHERE instance_id = ?`)
     const dropApplications = db.prepare(`DELETE FROM "${t('instance_applications')}" WHERE instance_id = ?`)
+    const cache = t('instances') === 'instances' ? replyCacheOf(db) : undefined
 
     return (recorded: RecordedEvent) => {
+      cache?.readModelApplied(recorded)
       if (!instanceEventTypes.has(recorded.type)) return
       const id = recorded.stream.slice('instance-'.length)
       const event = { type: recorded.type, data: recorded.data } as InstanceEvent
       if (event.type === 'InstanceRequested' || event.type === 'InstanceRegistered') {
         const { status, failureMessage } = statusAfter(event)!
-        insert.run(id, event.data.owner, event.data.name, status, failureMessage, JSON.stringify(event.data.instance_info), recorded.position)
+        const { owner, name, instance_info } = event.data
+        // What a create stores needs no rendering: the details concatenate it (instance-json.ts).
+        const head = isPlainInfo(instance_info) ? null : renderInfoHead(id, name, instance_info)
+        if (insert.run(id, owner, name, status, failureMessage, JSON.stringify(instance_info), recorded.position, head).changes === 0) return
+        const active = status === InstanceStatus.DESTROYED ? 0 : 1
+        counted.run(owner, active, active)
         return
       }
       if (event.type === 'ClusterProvisioned') {
         setMaster.run(event.data.master.id, id)
         return
       }
+      switch (event.type) {
+        case 'AppDeployRequested':
+          deploy.run(id, event.data.app_id, event.data.name, event.data.type, recorded.position)
+          return
+        case 'AppDeployFailed':
+        case 'AppWithdrawn':
+          undeploy.run(id, event.data.app_id)
+          return
+        case 'AppStarted':
+          setStarted.run(1, id, event.data.app_id)
+          return
+        case 'AppStopped':
+          setStarted.run(0, id, event.data.app_id)
+          return
+        case 'AppJobFailed':
+          if (event.data.action !== 'withdraw') setStarted.run(event.data.action === 'stop' ? 1 : 0, id, event.data.app_id)
+          return
+      }
       const next = statusAfter(event)
       if (!next) return
-      setStatus.run(next.status, next.failureMessage, id)
+      if (setStatus.run(next.status, next.failureMessage, id).changes === 0) return
+      if (next.status === InstanceStatus.DESTROYED) destroyed.run(id)
       // As in the original: stopping frees the job slots, destroying drops the deployments.
       if (next.status === InstanceStatus.STOPPING) stopApplications.run(id)
       if (next.status === InstanceStatus.DESTROYING) dropApplications.run(id)
     }
   },
-}
-
-interface InstanceRow {
-  id: string
-  owner: string
-  name: string
-  status: InstanceStatusCode
-  failure_message: string
-  instance_info: string
-  master_node_id: number | null
 }
 
 export interface InstanceApplicationView {
@@ -99,6 +150,21 @@ export interface InstanceDetails {
   /** The stored instance_info plus master_node_id, as the details endpoint shows it. */
   info: Record<string, unknown> & { master_node_id: number | null }
   applications: InstanceApplicationView[]
+}
+
+/** The parts of a details reply: JSON texts of `info`, `status` and `applications`, and the plain id and name. */
+export interface RenderedDetails {
+  id: string
+  name: string
+  info: string
+  status: string
+  applications: string
+}
+
+/** A page of a list: its items as a JSON array, and how many there are in all. */
+export interface RenderedPage {
+  items: string
+  total: number
 }
 
 export interface InstanceListItem {
@@ -121,19 +187,6 @@ export interface Page<T> {
   total: number
 }
 
-/** instance_info as the details endpoint shows it: an object, whatever form a service VM registered it in. */
-function infoObject(stored: string): Record<string, unknown> {
-  let value: unknown = JSON.parse(stored)
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value)
-    } catch {
-      return {}
-    }
-  }
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
-}
-
 /** instance_info as the status family shows it: the string a service VM sends (`json.dumps(specs)`). */
 function infoString(stored: string): string {
   const value: unknown = JSON.parse(stored)
@@ -141,81 +194,125 @@ function infoString(stored: string): string {
 }
 
 export function instanceQueries(db: Database.Database, t: TableName = (name) => name) {
-  const byId = db.prepare<[string, string], InstanceRow>(`SELECT * FROM "${t('instances')}" WHERE id = ? AND owner = ?`)
-  const applicationsOf = db.prepare<[string], { name: string; application_id: string; started: number; type: string }>(
-    `SELECT name, application_id, started, type FROM "${t('instance_applications')}" WHERE instance_id = ? ORDER BY position`,
+  // Every reply is one statement (each runs in a read transaction of its own), its JSON rendered by SQLite or
+  // put together from rendered parts: no JSON.parse, no JSON.stringify of a whole reply.
+  const detailsRow = db
+    .prepare<[string, string], [string, string, string, string, string | null, number | null, string]>(
+      `SELECT name, status, failure_message, instance_info, info_head, master_node_id,
+         CASE WHEN EXISTS (SELECT 1 FROM "${t('instance_applications')}" a WHERE a.instance_id = i.id)
+           THEN (SELECT json_group_array(json_object('name', a.name, 'id', a.application_id,
+                   'started', json(CASE a.started WHEN 1 THEN 'true' ELSE 'false' END), 'type', a.type) ORDER BY a.position)
+                 FROM "${t('instance_applications')}" a WHERE a.instance_id = i.id)
+           ELSE '[]' END
+       FROM "${t('instances')}" i WHERE id = ? AND owner = ?`,
+    )
+    .raw()
+  // LIMIT takes `CAST(? AS INTEGER)`, not a bare `?`: SQLite plans with the value bound to a bare LIMIT
+  // parameter, and so prepares the statement again each time one is bound (about 6 µs a query).
+  // A page is one string that SQLite renders, the owner's count beside it: a row of strings per instance would
+  // cost a JS string per column and a JSON.stringify or a concatenation per row.
+  const listPage = db
+    .prepare<{ owner: string; limit: number; offset: number }, [string, number | null]>(
+      `SELECT
+         (SELECT '[' || coalesce(group_concat(item, ',' ORDER BY position), '') || ']' FROM (
+            SELECT i.created_position AS position,
+              '{"id":' || json_quote(i.id) || ',"name":' || json_quote(i.name) || ',"status":' ||
+              CASE WHEN i.failure_message = '' THEN v.json
+                ELSE substr(v.json, 1, length(v.json) - 1) || ',"failure_message":' || json_quote(i.failure_message) || '}' END ||
+              ',"running_app":' ||
+              CASE WHEN EXISTS (SELECT 1 FROM "${t('instance_applications')}" a WHERE a.instance_id = i.id AND a.started = 1)
+                THEN 'true' ELSE 'false' END || '}' AS item
+            FROM "${t('instances')}" i JOIN "${t('instance_status_views')}" v ON v.code = i.status
+            WHERE i.owner = :owner AND i.status <> '6'
+            ORDER BY i.created_position LIMIT CAST(:limit AS INTEGER) OFFSET :offset)),
+         (SELECT active FROM "${t('instance_counts')}" WHERE owner = :owner)`,
+    )
+    .raw()
+  const rawPage = db.prepare<[string, number, number], RawInstance>(
+    `SELECT id AS uuid, name, instance_info, status, failure_message FROM "${t('instances')}"
+     WHERE owner = ? ORDER BY created_position LIMIT CAST(? AS INTEGER) OFFSET ?`,
   )
-  const listPage = db.prepare<[string, number, number], InstanceRow & { running_app: number }>(
-    `SELECT i.*, EXISTS (SELECT 1 FROM "${t('instance_applications')}" a WHERE a.instance_id = i.id AND a.started = 1) AS running_app
-     FROM "${t('instances')}" i WHERE owner = ? AND status <> '6' ORDER BY created_position LIMIT ? OFFSET ?`,
-  )
-  const activeCount = db.prepare<[string], { n: number }>(
-    `SELECT count(*) AS n FROM "${t('instances')}" WHERE owner = ? AND status <> '6'`,
-  )
-  const rawPage = db.prepare<[string, number, number], InstanceRow>(
-    `SELECT * FROM "${t('instances')}" WHERE owner = ? ORDER BY created_position LIMIT ? OFFSET ?`,
-  )
-  const ownedCount = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM "${t('instances')}" WHERE owner = ?`)
-  const globalCount = db.prepare<[], { active: number; running: number; created: number }>(
-    `SELECT coalesce(sum(status <> '6'), 0) AS active, coalesce(sum(status = '0'), 0) AS running, count(*) AS created
-     FROM "${t('instances')}"`,
+  const counts = db.prepare<[string], [number, number]>(`SELECT total, active FROM "${t('instance_counts')}" WHERE owner = ?`).raw()
+  const running = db.prepare<[], number>(`SELECT count(*) FROM "${t('instances')}" WHERE status = '0'`).pluck()
+  /** [total, active] of one owner, or across owners for ''. */
+  const countsOf = (owner: string): [number, number] => counts.get(owner) ?? [0, 0]
+  // Replies kept rendered in memory (reply-cache.ts): the live tables' only.
+  const cache = t('instances') === 'instances' ? replyCacheOf<RenderedDetails, RenderedPage>(db) : undefined
+  if (cache) {
+    const ownerOf = db.prepare<[string], string>(`SELECT owner FROM "${t('instances')}" WHERE id = ?`).pluck()
+    cache.lookupOwner = (id) => ownerOf.get(id)
+  }
+
+  const unfinished = db.prepare<[], { id: string; status: InstanceStatusCode; master_node_id: number | null }>(
+    `SELECT id, status, master_node_id FROM "${t('instances')}"
+     WHERE status IN ('2', '3', '4', '5') OR (master_node_id IS NULL AND status NOT IN ('1', '6', '9', '11'))
+     ORDER BY created_position`,
   )
 
   return {
-    details(owner: string, id: string): InstanceDetails | undefined {
-      const row = byId.get(id, owner)
+    /** Instances a reactor job may still have work on: PENDING, STARTING, STOPPING, DESTROYING, or reporting
+     *  install stages before their cluster was recorded. */
+    unfinished(): Array<{ id: string; status: InstanceStatusCode; master_node_id: number | null }> {
+      return unfinished.all()
+    },
+
+    /** The details of the owner's instance, as the parts of the reply. */
+    renderedDetails(owner: string, id: string): RenderedDetails | undefined {
+      const cached = cache?.getDetails(id)
+      if (cached) return cached.owner === owner ? cached.value : undefined
+      const row = detailsRow.get(id, owner)
       if (!row) return undefined
+      const [name, status, failureMessage, stored, head, master, applications] = row
+      const info = renderInfo(head ?? plainInfoHead(id, name, stored), master)
+      const details = { id, name, info, status: renderStatus(status, failureMessage), applications }
+      cache?.keepDetails(id, owner, details)
+      return details
+    },
+
+    details(owner: string, id: string): InstanceDetails | undefined {
+      const rendered = this.renderedDetails(owner, id)
+      if (!rendered) return undefined
       return {
-        id: row.id,
-        name: row.name,
-        status: instanceStatusView(row.status, row.failure_message),
-        info: { ...infoObject(row.instance_info), master_node_id: row.master_node_id },
-        applications: applicationsOf.all(row.id).map((a) => ({
-          name: a.name,
-          id: a.application_id,
-          started: a.started === 1,
-          type: a.type,
-        })),
+        id: rendered.id,
+        name: rendered.name,
+        status: JSON.parse(rendered.status),
+        info: JSON.parse(rendered.info).instance_info,
+        applications: JSON.parse(rendered.applications),
       }
     },
 
-    /** The owner's instances that are not DESTROYED, in creation order. `limit` undefined: all of them. */
+    /** The owner's instances that are not DESTROYED, in creation order, as a JSON array. `limit` undefined: all. */
+    renderedList(owner: string, limit: number | undefined, offset: number): RenderedPage {
+      const key = `${limit ?? ''}:${offset}`
+      const cached = cache?.getPage(owner, key)
+      if (cached) return cached
+      const [items, total] = listPage.get({ owner, limit: limit ?? -1, offset })!
+      const page = { items, total: total ?? 0 }
+      // Pages of a usual size only: a page without a limit can be every instance the owner has.
+      if (limit !== undefined && limit <= 100) cache?.keepPage(owner, key, page)
+      return page
+    },
+
     list(owner: string, limit: number | undefined, offset: number): Page<InstanceListItem> {
-      const total = activeCount.get(owner)!.n
-      const rows = listPage.all(owner, limit ?? -1, offset)
-      return {
-        total,
-        items: rows.map((row) => ({
-          id: row.id,
-          name: row.name,
-          status: instanceStatusView(row.status, row.failure_message),
-          running_app: row.running_app === 1,
-        })),
-      }
+      const { items, total } = this.renderedList(owner, limit, offset)
+      return { items: JSON.parse(items), total }
     },
 
     count(owner: string): number {
-      return activeCount.get(owner)!.n
+      return countsOf(owner)[1]
     },
 
     /** The status family's list: every instance of the owner, destroyed included, raw. */
     rawList(owner: string, limit: number | undefined, offset: number): Page<RawInstance> {
-      const total = ownedCount.get(owner)!.n
-      return {
-        total,
-        items: rawPage.all(owner, limit ?? -1, offset).map((row) => ({
-          uuid: row.id,
-          name: row.name,
-          instance_info: infoString(row.instance_info),
-          status: row.status,
-          failure_message: row.failure_message,
-        })),
-      }
+      const items = rawPage.all(owner, limit ?? -1, offset)
+      for (const item of items) item.instance_info = infoString(item.instance_info)
+      return { total: countsOf(owner)[0], items }
     },
 
     /** Across all owners: not destroyed, STARTED, and every instance ever created. */
     globalCount(): { active: number; running: number; created: number } {
-      return globalCount.get()!
+      const [created, active] = countsOf('')
+      return { active, running: running.get()!, created }
     },
   }
 }

@@ -1,9 +1,15 @@
 import Database from 'better-sqlite3'
 import type { EventLog, RecordedEvent, Subscription } from '../src/eventlog/port.js'
-import { liveTable, type Projection } from './projection.js'
+import { liveTable, type Projection, type TableName } from './projection.js'
 
 // Applies committed events to the read models. A batch and the checkpoints it advances commit in one
 // transaction, so a crash can neither apply an event twice nor skip one.
+//
+// The checkpoint stored in the database is the truth, not the one in memory: every batch re-reads it inside its
+// (immediate) transaction. That is what lets `lod projections rebuild`, in another process, swap freshly built
+// tables in under the running service: the swap commits with the checkpoint it reached, and the next batch here
+// skips what the new tables already hold. The statements re-prepare themselves against the renamed tables
+// (SQLite notices the schema change).
 
 export function openReadModelDb(path: string): Database.Database {
   const db = new Database(path)
@@ -12,50 +18,114 @@ export function openReadModelDb(path: string): Database.Database {
   // catch-up at the next start, not data.
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
-  db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
-    name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID`)
+  db.exec(checkpointsDdl)
   return db
 }
 
-interface Bound {
-  projection: Projection
-  apply: (event: RecordedEvent) => void
+export const checkpointsDdl = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
+  name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL) WITHOUT ROWID`
+
+/** Binds every projection to its tables: the returned function applies a batch, skipping what each already has. */
+export function bindProjections(db: Database.Database, projections: readonly Projection[], table: TableName = liveTable) {
+  const applies = projections.map((projection) => projection.bind(db, table))
+  return (events: readonly RecordedEvent[], after: readonly number[]): number[] =>
+    applies.map((apply, i) => {
+      let position = after[i]!
+      for (const event of events) {
+        if (event.position <= position) continue
+        apply(event)
+        position = event.position
+      }
+      return position
+    })
+}
+
+export function saveCheckpointStatement(db: Database.Database) {
+  return db.prepare<[string, number, number]>(
+    'INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position',
+  )
+}
+
+/** Events are missing between the checkpoint and the batch delivered: they must be read from the log. */
+export class EventGapError extends Error {
+  constructor(
+    readonly projection: string,
+    readonly checkpoint: number,
+    readonly next: number,
+  ) {
+    super(`${projection} is at position ${checkpoint} but was given ${next}: catching up from the log`)
+    this.name = 'EventGapError'
+  }
+}
+
+/** Another process left this read model at a version this code does not build: restart with matching code. */
+export class ReadModelVersionError extends Error {
+  constructor(
+    readonly projection: string,
+    readonly stored: number | undefined,
+    readonly expected: number,
+  ) {
+    super(`read model ${projection} is at version ${String(stored)}, this code builds version ${expected}`)
+    this.name = 'ReadModelVersionError'
+  }
+}
+
+export interface ProjectionPosition {
+  name: string
+  version: number
   position: number
 }
 
+export interface RunnerOptions {
+  /** Told about a batch that failed (it is retried from the log). */
+  onError?: (error: unknown) => void
+  /** Wait before reading the log again after a failure. */
+  retryDelayMs?: number
+  /** Events read from the log per batch while catching up. */
+  batchSize?: number
+}
+
 export class ProjectionRunner {
-  private readonly bound: Bound[]
-  private readonly applyBatch: (events: RecordedEvent[]) => void
+  private readonly applyBatch: (events: readonly RecordedEvent[], checkGaps: boolean) => void
+  private readonly stored: Database.Statement<[string], { version: number; position: number }>
   private readonly saveCheckpoint: Database.Statement<[string, number, number]>
+  private readonly onError: (error: unknown) => void
+  private readonly retryDelayMs: number
+  private readonly batchSize: number
+  /** Catching up from the log after a failed or incomplete delivery: deliveries are left to the catch-up. */
+  private recovering = false
+  private failure: unknown = undefined
 
   constructor(
     readonly db: Database.Database,
     readonly projections: readonly Projection[],
+    options: RunnerOptions = {},
   ) {
-    this.saveCheckpoint = db.prepare(
-      'INSERT INTO projection_checkpoints (name, version, position) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, position = excluded.position',
-    )
-    const stored = db.prepare<[string], { version: number; position: number }>(
-      'SELECT version, position FROM projection_checkpoints WHERE name = ?',
-    )
-    this.bound = projections.map((projection) => {
-      const checkpoint = stored.get(projection.name)
-      if (!checkpoint || checkpoint.version !== projection.version) this.reset(projection)
+    this.onError = options.onError ?? ((error) => console.error('projection batch failed', error))
+    this.retryDelayMs = options.retryDelayMs ?? 200
+    this.batchSize = options.batchSize ?? 10_000
+    this.saveCheckpoint = saveCheckpointStatement(db)
+    this.stored = db.prepare('SELECT version, position FROM projection_checkpoints WHERE name = ?')
+    for (const projection of projections) {
+      if (this.stored.get(projection.name)?.version !== projection.version) this.reset(projection)
       else db.exec(projection.ddl(liveTable))
-      return { projection, apply: projection.bind(db, liveTable), position: checkpoint?.version === projection.version ? checkpoint.position : 0 }
-    })
-    this.applyBatch = db.transaction((events: RecordedEvent[]) => {
-      for (const target of this.bound) {
-        let applied = false
-        for (const event of events) {
-          if (event.position <= target.position) continue
-          target.apply(event)
-          target.position = event.position
-          applied = true
-        }
-        if (applied) this.saveCheckpoint.run(target.projection.name, target.projection.version, target.position)
-      }
-    })
+    }
+    const apply = bindProjections(db, projections)
+    this.applyBatch = db.transaction((events: readonly RecordedEvent[], checkGaps: boolean) => {
+      const after = projections.map((projection) => {
+        const stored = this.stored.get(projection.name)
+        if (stored?.version !== projection.version)
+          throw new ReadModelVersionError(projection.name, stored?.version, projection.version)
+        const next = events.find((event) => event.position > stored.position)
+        if (checkGaps && next && next.position !== stored.position + 1)
+          throw new EventGapError(projection.name, stored.position, next.position)
+        return stored.position
+      })
+      const reached = apply(events, after)
+      projections.forEach((projection, i) => {
+        if (reached[i] !== after[i]) this.saveCheckpoint.run(projection.name, projection.version, reached[i]!)
+      })
+    }).immediate
   }
 
   /** Drops a read model's tables and starts it again from the beginning of the log. */
@@ -67,25 +137,66 @@ export class ProjectionRunner {
     })()
   }
 
+  /** Where each read model stands, as stored (a rebuild in another process moves it). */
+  positions(): ProjectionPosition[] {
+    return this.projections.map((projection) => ({
+      name: projection.name,
+      version: projection.version,
+      position: this.stored.get(projection.name)?.position ?? 0,
+    }))
+  }
+
   /** The position every read model has reached. */
   position(): number {
-    return Math.min(...this.bound.map((b) => b.position))
+    return Math.min(...this.positions().map((p) => p.position))
   }
 
-  apply(events: RecordedEvent[]): void {
-    if (events.length === 0) return
-    const positions = this.bound.map((b) => b.position)
-    try {
-      this.applyBatch(events)
-    } catch (error) {
-      // The transaction rolled back: so must our in-memory positions.
-      this.bound.forEach((b, i) => (b.position = positions[i]!))
-      throw error
-    }
+  /** False while catching up after a failure, or when the stored read models do not match this code. */
+  healthy(): boolean {
+    return !this.recovering && this.failure === undefined
   }
 
-  /** Catches up with the log, then follows it. */
+  /** Applies a batch in position order. With `checkGaps`, refuses a batch that does not follow the checkpoint. */
+  apply(events: readonly RecordedEvent[], { checkGaps = false } = {}): void {
+    if (events.length > 0) this.applyBatch(events, checkGaps)
+  }
+
+  /** Catches up with the log, then follows it; a failed or incomplete delivery is made good from the log. */
   follow(log: EventLog): Subscription {
-    return log.subscribe(this.position(), (events) => this.apply(events))
+    let closed = false
+    let retry: NodeJS.Timeout | undefined
+    const catchUp = async () => {
+      try {
+        for (;;) {
+          const batch = await log.readAll(this.position(), this.batchSize)
+          if (closed) return
+          if (batch.length === 0) break
+          this.apply(batch)
+        }
+        this.recovering = false
+        this.failure = undefined
+      } catch (error) {
+        this.failure = error
+        this.onError(error)
+        if (!closed && !(error instanceof ReadModelVersionError)) retry = setTimeout(() => void catchUp(), this.retryDelayMs)
+      }
+    }
+    const subscription = log.subscribe(this.position(), (events) => {
+      if (this.recovering || closed) return
+      try {
+        this.apply(events, { checkGaps: true })
+      } catch (error) {
+        if (!(error instanceof EventGapError)) this.onError(error)
+        this.recovering = true
+        void catchUp()
+      }
+    })
+    return {
+      close() {
+        closed = true
+        clearTimeout(retry)
+        subscription.close()
+      },
+    }
   }
 }

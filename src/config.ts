@@ -1,5 +1,6 @@
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
+import { ConfigError, configProblems } from './config-errors.js'
 
 // Configuration comes from environment variables only, validated at start (README "Configuration").
 
@@ -27,10 +28,31 @@ export const ConfigSchema = Type.Object({
   ),
   LOD_TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* (behind a reverse proxy).' }),
   LOD_EMULATOR_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Port of the embedded emulator; 0: any free port.' }),
+  LOD_SSE_HEARTBEAT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 15, description: 'Time between the heartbeats of a Server-Sent Events stream.' }),
+  LOD_PUBLIC_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^\\s]+$', description: "Where the service VMs reach this API; default: the address it listens on." }),
+  ),
+  LOD_REACTORS: Type.Union([Type.Literal('on'), Type.Literal('off')], {
+    default: 'on',
+    description: "'off': accept commands but do not act on ~okeanos (benchmarks, read-only replicas).",
+  }),
+  LOD_UPLOAD_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 268_435_456, description: 'Largest application upload (default 256 MB, as the original).' }),
+  LOD_REACTOR_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Jobs on ~okeanos running at once.' }),
+  LOD_REACTOR_POLL_MS: Type.Optional(
+    Type.Integer({ minimum: 10, description: 'How often jobs poll ~okeanos while servers change state; default 1000 (100 with the embedded emulator).' }),
+  ),
+  LOD_BUILD_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 600, description: 'How long a server may take to build, start or stop.' }),
+  LOD_MASTER_IMAGE_ID: Type.String({ minLength: 1, default: '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539', description: 'Image of the master VM.' }),
+  LOD_SLAVE_IMAGE_ID: Type.String({ minLength: 1, default: '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539', description: 'Image of the slave VMs.' }),
 })
 export type Config = Static<typeof ConfigSchema>
 
-/** Throws an Error naming every bad variable. */
+/** Throws a ConfigError saying, for every bad variable, what it must be and what it was. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return envSchema<Config>({ schema: ConfigSchema, data: env, dotenv: false })
+  try {
+    return envSchema<Config>({ schema: ConfigSchema, data: env, env: false, dotenv: false })
+  } catch (error) {
+    const problems = configProblems(ConfigSchema.properties, (error as { errors?: [] }).errors ?? [], env)
+    throw problems.length > 0 ? new ConfigError(problems) : error
+  }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
-import { redactedPaths } from './http/app.js'
+import { loggerOptions } from './http/logging.js'
 import { demoUsers, fastDelays, startEmulator, type Emulator } from './okeanos/emulator/index.js'
 import { createService, type Service } from './service.js'
 
@@ -25,6 +25,7 @@ export interface Running {
 }
 
 export async function serve(config: Config, print: (line: string) => void = console.log): Promise<Running> {
+  const startedAt = performance.now()
   mkdirSync(config.LOD_DATA_DIR, { recursive: true })
   const emulator = config.LOD_OKEANOS_IDENTITY_URL
     ? undefined
@@ -39,14 +40,35 @@ export async function serve(config: Config, print: (line: string) => void = cons
     bodyLimit: config.LOD_BODY_LIMIT_BYTES,
     synchronous: config.LOD_SYNC,
     trustProxy: config.LOD_TRUST_PROXY,
-    logger: { level: config.LOD_LOG_LEVEL, redact: redactedPaths },
+    // Silent is no logger at all: a silent pino still makes a child logger for every request.
+    logger: config.LOD_LOG_LEVEL === 'silent' ? false : loggerOptions(config.LOD_LOG_LEVEL),
+    sseHeartbeatMs: config.LOD_SSE_HEARTBEAT_SECONDS * 1000,
+    reactors: {
+      concurrency: config.LOD_REACTOR_CONCURRENCY,
+      buildTimeoutMs: config.LOD_BUILD_TIMEOUT_SECONDS * 1000,
+      masterImageId: config.LOD_MASTER_IMAGE_ID,
+      slaveImageId: config.LOD_SLAVE_IMAGE_ID,
+      // The embedded emulator builds in milliseconds; ~okeanos in minutes.
+      pollIntervalMs: config.LOD_REACTOR_POLL_MS ?? (emulator ? 100 : 1_000),
+      backoffMs: emulator ? 100 : 500,
+      // The emulator's masters share one SSH server on a local port; ~okeanos masters listen on their public IP.
+      ssh: emulator ? { host: '127.0.0.1', port: emulator.sshPort } : { port: 22 },
+    },
+    uploadLimit: config.LOD_UPLOAD_LIMIT_BYTES,
   })
   await service.app.listen({ port: config.PORT, host: config.HOST })
   const address = service.app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.PORT
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`
+  if (config.LOD_REACTORS === 'on') await service.startReactors(config.LOD_PUBLIC_URL ?? url)
 
-  print(`Lambda on Demand is listening on ${url} (data in ${config.LOD_DATA_DIR})`)
+  // How long opening the data took, apart from loading the code (which tsx compiles on the fly): bench:scale
+  // reads both.
+  const now = performance.now()
+  print(
+    `Lambda on Demand is listening on ${url} (data in ${config.LOD_DATA_DIR}; ` +
+      `started in ${Math.round(now - startedAt)} ms, ${Math.round(now)} ms after the process)`,
+  )
   if (emulator) {
     print(`~okeanos: embedded emulator at ${emulator.url} (set LOD_OKEANOS_IDENTITY_URL to use a real one)`)
     print('Demo users (tokens of the emulator, not of ~okeanos):')

@@ -1,8 +1,12 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { OwnerTokenValidator, type TokenCheck } from './auth/owner-tokens.js'
 import { CommandHandler } from './commands/handler.js'
+import { applicationDecider } from './domain/application.js'
 import { instanceDecider } from './domain/instance.js'
+import { applicationQueries } from '../projections/applications.js'
 import { defaultVmChoices, lambdaVmChoices } from './domain/instance-spec.js'
 import { SqliteEventLog } from './eventlog/sqlite.js'
 import { buildApp } from './http/app.js'
@@ -10,8 +14,15 @@ import type { Services } from './http/services.js'
 import { authenticate } from './okeanos/identity.js'
 import { Okeanos } from './okeanos/index.js'
 import { SecretStore } from './secrets/store.js'
-import { instanceQueries, instancesProjection } from '../projections/instances.js'
+import type { ReactorSettings } from './reactors/context.js'
+import { ReactorRunner } from './reactors/runner.js'
+import { replyCacheOf } from '../projections/reply-cache.js'
+import { instanceQueries } from '../projections/instances.js'
 import { openReadModelDb, ProjectionRunner } from '../projections/runner.js'
+import { domainEventVersions, readModels } from './stores.js'
+
+/** The image the original used for every node (upstream §4.2); ~okeanos and the emulator both have it. */
+const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
 
 // The composition root: the event log, the read models that follow it, the secret store, and the HTTP API.
 
@@ -26,11 +37,19 @@ export interface ServiceOptions {
   authNegativeCacheTtlMs?: number
   okeanosTimeoutMs?: number
   bodyLimit?: number
+  /** Largest application upload, in bytes (default 256 MB, as the original). */
+  uploadLimit?: number
   synchronous?: 'full' | 'normal'
   logger?: FastifyServerOptions['logger']
   trustProxy?: boolean
   /** Overrides the ~okeanos token check (tests of the cache). */
   tokenCheck?: TokenCheck
+  /** Time between the heartbeats of the Server-Sent Events streams. */
+  sseHeartbeatMs?: number
+  /** Node.js process metrics on /metrics (on by default). */
+  processMetrics?: boolean
+  /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
+  reactors?: Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & { concurrency?: number }
 }
 
 export interface Service {
@@ -38,16 +57,29 @@ export interface Service {
   log: SqliteEventLog
   runner: ProjectionRunner
   secrets: SecretStore
+  /** The jobs on ~okeanos, once started. */
+  reactors: ReactorRunner | undefined
+  /** Starts the reactors; `publicUrl` is where this service's API is reached (service VMs report there). */
+  startReactors(publicUrl: string): Promise<void>
   close(): Promise<void>
 }
 
 export async function createService(options: ServiceOptions): Promise<Service> {
   const file = (name: string) => (options.dataDir === undefined ? ':memory:' : join(options.dataDir, name))
-  const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full' })
+  const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full', versions: domainEventVersions })
   const readDb = openReadModelDb(file('read.db'))
-  const runner = new ProjectionRunner(readDb, [instancesProjection])
+  let appLog: FastifyInstance['log'] | undefined
+  const runner = new ProjectionRunner(readDb, readModels, {
+    onError: (error) =>
+      appLog ? appLog.error({ err: error }, 'read model batch failed; catching up from the log') : console.error('read model batch failed', error),
+  })
   const following = runner.follow(log)
+  // Commits drop the replies they change from the read model's cache (projections/reply-cache.ts).
+  const invalidating = replyCacheOf(readDb).follow(log, log.headPositionSync())
   const secrets = new SecretStore(file('secrets.db'), options.secretKey)
+  // Uploads wait on disk (never in memory) until the reactor has stored them on Pithos.
+  const uploadsDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lod-uploads-')) : join(options.dataDir, 'uploads')
+  mkdirSync(uploadsDir, { recursive: true })
   const timeoutMs = options.okeanosTimeoutMs ?? 10_000
 
   const tokenCheck: TokenCheck =
@@ -70,6 +102,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log,
     instances: new CommandHandler(log, instanceDecider),
     instanceQueries: instanceQueries(readDb),
+    applications: new CommandHandler(log, applicationDecider),
+    applicationQueries: applicationQueries(readDb),
+    uploadsDir,
+    uploadLimit: options.uploadLimit ?? 256 * 1024 * 1024,
     okeanos: (token) => Okeanos.connect(options.identityUrl, token, { timeoutMs }),
     async flavorChoices(okeanos) {
       const flavors = (await okeanos.compute.listFlavors()).filter((flavor) => flavor['SNF:allow_create'])
@@ -79,6 +115,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         ram: sorted(flavors.map((f) => f.ram)),
         disk: sorted(flavors.map((f) => f.disk)),
       }
+    },
+    rememberOwnerToken(instanceId, token) {
+      secrets.replace(instanceId, 'owner-token', token)
     },
     async vmChoices(token) {
       try {
@@ -95,19 +134,63 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
+    ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
+    operations: {
+      headPosition: () => log.headPositionSync(),
+      readModels: () => runner.positions(),
+      readModelsHealthy: () => runner.healthy(),
+      reactorJobs: () => service.reactors?.jobCounts(),
+    },
   })
+  appLog = app.log
 
-  return {
+  const queries = services.instanceQueries
+  const service: Service = {
     app,
     log,
     runner,
     secrets,
+    reactors: undefined,
+    async startReactors(publicUrl) {
+      if (service.reactors) return
+      const settings = options.reactors ?? {}
+      service.reactors = new ReactorRunner({
+        deps: {
+          instances: services.instances,
+          applications: services.applications,
+          uploadsDir,
+          secrets,
+          settings: {
+            identityUrl: options.identityUrl,
+            publicUrl: publicUrl.replace(/\/+$/, ''),
+            masterImageId: settings.masterImageId ?? defaultImageId,
+            slaveImageId: settings.slaveImageId ?? defaultImageId,
+            okeanosTimeoutMs: timeoutMs,
+            buildTimeoutMs: settings.buildTimeoutMs ?? 600_000,
+            pollIntervalMs: settings.pollIntervalMs ?? 1_000,
+            attempts: settings.attempts ?? 5,
+            backoffMs: settings.backoffMs ?? 500,
+            ssh: settings.ssh ?? { port: 22 },
+          },
+        },
+        unfinished: () => queries.unfinished(),
+        uploading: () => services.applicationQueries.uploading(),
+        concurrency: settings.concurrency ?? 8,
+        onError: (error, instanceId, kind) => app.log.warn({ err: error, instanceId, job: kind }, 'reactor job failed'),
+      })
+      await service.reactors.start(log)
+    },
     async close() {
+      await service.reactors?.close()
       await app.close()
       following.close()
+      invalidating.close()
       await log.close()
       readDb.close()
       secrets.close()
+      if (options.dataDir === undefined) rmSync(uploadsDir, { recursive: true, force: true })
     },
   }
+  return service
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -7,9 +7,24 @@ import { join } from 'node:path'
 
 export interface ChildServer {
   url: string
+  /** The line the server printed when it began to listen. */
+  banner: string
   child: ChildProcess
   dataDir: string
+  /** CPU time the server has used so far, in ms (Linux; 0 elsewhere). */
+  cpuMs(): number
+  /** Resident memory now and at its peak, in bytes (Linux; 0 elsewhere). */
+  memory(): { rss: number; peak: number }
   stop(): Promise<void>
+}
+
+export interface ChildOptions {
+  /** A core to pin the server to (taskset). */
+  core?: number
+  /** A data directory to use (kept); by default a temporary one, removed by stop(). */
+  dataDir?: string
+  /** Extra node arguments, before the script. */
+  nodeArgs?: string[]
 }
 
 /** Pins a child to one core with taskset when the machine has it, so both servers get the same share. */
@@ -17,31 +32,64 @@ function command(args: string[], core: number | undefined): [string, string[]] {
   return core === undefined ? [process.execPath, args] : ['taskset', ['-c', String(core), process.execPath, ...args]]
 }
 
-export async function startChild(script: string, env: Record<string, string>, core?: number): Promise<ChildServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'lod-bench-'))
-  const [cmd, args] = command(['--import', 'tsx', script, ...(script.endsWith('cli.ts') ? ['serve'] : [])], core)
-  const child = spawn(cmd, args, {
-    env: { ...process.env, PORT: '0', LOD_DATA_DIR: dataDir, LOD_LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const url = await new Promise<string>((resolve, reject) => {
+const ticksPerSecond = (() => {
+  const probe = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })
+  return Number(probe.stdout?.trim()) || 100
+})()
+
+/** utime + stime of a process, from /proc (taskset execs node, so the pid is node's). */
+function cpuMsOf(pid: number | undefined): number {
+  const file = `/proc/${pid}/stat`
+  if (pid === undefined || !existsSync(file)) return 0
+  const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
+}
+
+function memoryOf(pid: number | undefined): { rss: number; peak: number } {
+  const file = `/proc/${pid}/status`
+  if (pid === undefined || !existsSync(file)) return { rss: 0, peak: 0 }
+  const status = readFileSync(file, 'utf8')
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') }
+}
+
+/** Resolves with the URL a server prints ("listening on http://…") and that line. */
+export function listening(child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
+  return new Promise((resolve, reject) => {
     let seen = ''
     child.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString()
-      const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(seen)
-      if (match) resolve(match[1]!)
+      const match = /^.*listening on (http:\/\/[\d.]+:\d+).*$/m.exec(seen)
+      if (match) resolve({ url: match[1]!, banner: match[0] })
     })
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening:\n${seen}`)))
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening:\n${seen}`)))
   })
+}
+
+export async function startChild(script: string, env: Record<string, string>, options: ChildOptions = {}): Promise<ChildServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lod-bench-'))
+  const args = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(script.endsWith('cli.ts') ? ['serve'] : [])]
+  const [cmd, argv] = command(args, options.core)
+  const child = spawn(cmd, argv, {
+    // Reactors off: a benchmark measures the API, not provisioning jobs against the embedded ~okeanos.
+    env: { ...process.env, PORT: '0', LOD_DATA_DIR: dataDir, LOD_LOG_LEVEL: 'silent', LOD_REACTORS: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const { url, banner } = await listening(child, script)
   return {
     url,
+    banner,
     child,
     dataDir,
+    cpuMs: () => cpuMsOf(child.pid),
+    memory: () => memoryOf(child.pid),
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-      rmSync(dataDir, { recursive: true, force: true })
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGTERM')
+        await exited
+      }
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 // Validates users' ~okeanos tokens against Astakos, remembering answers briefly. Tokens are kept only as
 // hashes here; concurrent validations of one token share one call to Astakos.
@@ -20,6 +20,9 @@ export interface OwnerTokenCacheOptions {
   now?: () => number
 }
 
+// One-shot hash(): half the cost of a createHash() object, and every request pays it.
+const keyOf = (token: string) => hash('sha256', token, 'base64')
+
 export class OwnerTokenValidator {
   private readonly cache = new Map<string, { owner: Owner | null; expires: number }>()
   private readonly inflight = new Map<string, Promise<Owner | null>>()
@@ -34,8 +37,14 @@ export class OwnerTokenValidator {
     this.maxEntries = options.maxEntries ?? 10_000
   }
 
+  /** The remembered answer for a token, if there is a fresh one: lets a request skip a turn of the event loop. */
+  peek(token: string): Owner | null | undefined {
+    const cached = this.cache.get(keyOf(token))
+    return cached && cached.expires > this.now() ? cached.owner : undefined
+  }
+
   async validate(token: string): Promise<Owner | null> {
-    const key = createHash('sha256').update(token).digest('base64')
+    const key = keyOf(token)
     const cached = this.cache.get(key)
     if (cached && cached.expires > this.now()) return cached.owner
     const running = this.inflight.get(key)

@@ -41,7 +41,20 @@ export class CommandHandler<C, E extends { type: string; data: unknown }, S> {
       const current = this.cache.get(stream)
       if (!current) continue
       const { version, state } = current
-      const events = this.decider.decide(command, state)
+      let events: E[]
+      try {
+        events = this.decider.decide(command, state)
+      } catch (refusal) {
+        // A refusal appends nothing, so no version check would reveal a cache another writer made stale:
+        // look once before refusing.
+        if (attempt === 1 && (await this.log.readStream(stream)).length - 1 > version) {
+          this.cache.delete(stream)
+          continue
+        }
+        throw refusal
+      }
+      // Nothing to record: the command was already done (a repeated reactor step).
+      if (events.length === 0) return { events, result: { nextVersion: version, position: 0 } }
       const newEvents = events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata: context.metadata }))
       // Commands on one stream are decided in arrival order on the state their predecessors will leave, so
       // they can share one group commit instead of conflicting with each other. If an append fails, every

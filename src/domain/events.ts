@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox'
+import { applicationEventSchemas, deploymentEventSchemas, type ApplicationEvent } from './application-events.js'
 import { instanceStatusCodes, type InstanceStatusCode } from './statuses.js'
 
 // Every stored event type with the schema of its data. Never rename a stored type: add a new one,
@@ -26,8 +27,11 @@ export const InstanceSpec = Type.Object({
 })
 export type InstanceSpec = Static<typeof InstanceSpec>
 
+/** Version 2 (src/domain/event-versions.ts): `owner_name` added; v1 events read with `owner_name: null`. */
 export const InstanceRequested = Type.Object({
   owner: Type.String(),
+  /** The requester's ~okeanos display name, for the audit; null when not recorded. */
+  owner_name: Type.Union([Type.String(), Type.Null()]),
   name: Type.String(),
   instance_info: InstanceSpec,
 })
@@ -60,6 +64,19 @@ export const ClusterProvisioned = Type.Object({
   floating_ip: Type.Object({ id: Type.String(), address: Type.String() }),
 })
 
+/** The provisioning reactor passed the quota and flavor checks and starts creating resources. */
+export const ProvisioningStarted = Type.Object({ project_id: Type.String() })
+
+/** One ~okeanos resource the provisioning reactor created (or found already created) for the cluster. */
+export const ClusterResourceCreated = Type.Object({
+  kind: Type.Union([Type.Literal('network'), Type.Literal('subnet'), Type.Literal('floating-ip'), Type.Literal('server')]),
+  id: Type.String(),
+  name: Type.Optional(Type.String()),
+  address: Type.Optional(Type.String()),
+  role: Type.Optional(Type.Union([Type.Literal('master'), Type.Literal('slave')])),
+})
+export type ClusterResource = Static<typeof ClusterResourceCreated>
+
 export const instanceEventSchemas = {
   InstanceRequested,
   InstanceRegistered,
@@ -68,6 +85,9 @@ export const instanceEventSchemas = {
   InstanceDestroyRequested: Empty,
   InstanceStatusChanged,
   ClusterProvisioned,
+  ProvisioningStarted,
+  ClusterResourceCreated,
+  ...deploymentEventSchemas,
 } as const
 
 export type InstanceEventType = keyof typeof instanceEventSchemas
@@ -76,8 +96,8 @@ export type InstanceEvent = {
 }[InstanceEventType]
 
 /** Every event type the log may hold, with its schema: used to decode and to verify the log. */
-export const eventSchemas = { ...instanceEventSchemas } as const
-export type DomainEvent = InstanceEvent
+export const eventSchemas = { ...instanceEventSchemas, ...applicationEventSchemas } as const
+export type DomainEvent = InstanceEvent | ApplicationEvent
 
 export function instanceStream(id: string): string {
   return `instance-${id}`

@@ -1,5 +1,7 @@
 import type { Static } from 'typebox'
-import type { ClusterProvisioned, InstanceEvent, InstanceSpec, StatusSource } from './events.js'
+import type { ClusterProvisioned, ClusterResource, InstanceEvent, InstanceSpec, StatusSource } from './events.js'
+import { deploymentEventSchemas, type DeploymentEvent } from './application-events.js'
+import { decideDeployment, deploymentsAfterStatus, evolveDeployments, type DeploymentCommand, type Deployments } from './deployments.js'
 import { conflict, invalid, notFound } from './rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
 
@@ -11,18 +13,32 @@ export type Actor =
   | { kind: 'service-vm'; instanceId: string }
   | { kind: 'reactor'; name: string }
 
+/** What the provisioning reactor has done so far: enough to resume after a crash without repeating a step. */
+export interface Provisioning {
+  projectId: string
+  network?: string
+  subnet?: string
+  floatingIp?: { id: string; address: string }
+  master?: { id: number; name: string }
+  slaves: Array<{ id: number; name: string }>
+}
+
 export interface Instance {
   exists: true
   owner: string
   name: string
   status: InstanceStatusCode
   failureMessage: string
+  /** The create request; null for an instance a service VM registered. */
+  spec: InstanceSpec | null
+  provisioning: Provisioning | null
   cluster: Static<typeof ClusterProvisioned> | null
+  deployments: Deployments
 }
 export type InstanceState = { exists: false } | Instance
 
 export type InstanceCommand =
-  | { type: 'RequestInstance'; id: string; owner: string; name: string; spec: InstanceSpec }
+  | { type: 'RequestInstance'; id: string; owner: string; ownerName?: string; name: string; spec: InstanceSpec }
   | {
       type: 'RegisterInstance'
       id: string
@@ -36,7 +52,10 @@ export type InstanceCommand =
   | { type: 'DestroyInstance'; id: string; actor: Actor }
   | { type: 'MarkInstanceDestroyed'; id: string; actor: Actor }
   | { type: 'ChangeInstanceStatus'; id: string; actor: Actor; status: InstanceStatusCode; failureMessage: string }
-  | { type: 'RecordClusterProvisioned'; id: string; actor: Actor; cluster: Static<typeof ClusterProvisioned> }
+  | ({ id: string; actor: Actor } & DeploymentCommand)
+  | { type: 'StartProvisioning'; id: string; actor: Actor; projectId: string }
+  | { type: 'RecordClusterResource'; id: string; actor: Actor; resource: ClusterResource }
+  | { type: 'CompleteProvisioning'; id: string; actor: Actor; cluster: Static<typeof ClusterProvisioned> }
 
 export const initialInstanceState = (): InstanceState => ({ exists: false })
 
@@ -55,6 +74,16 @@ export const messages = {
     `Can't change the status of a lambda instance while lambda instance status is ${instanceStatusName(status)}.`,
   sameStatus: (status: InstanceStatusCode) => `The specified lambda instance status is already ${status}.`,
 } as const
+
+/** What a service VM reports after the cluster is built: the install stages and their end. */
+export const installStages: ReadonlySet<InstanceStatusCode> = new Set([
+  '12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22', '23', '0',
+] as const)
+
+const clusterCreated = (source: StatusSource): InstanceEvent => ({
+  type: 'InstanceStatusChanged',
+  data: { status: InstanceStatus.CLUSTER_CREATED, failure_message: '', source },
+})
 
 function sourceOf(actor: Actor): StatusSource {
   return actor.kind === 'service-vm' ? 'service-vm' : actor.kind
@@ -80,9 +109,28 @@ function existing(state: InstanceState, id: string, actor: Actor): Instance {
 
 export function decideInstance(command: InstanceCommand, state: InstanceState): InstanceEvent[] {
   switch (command.type) {
+    case 'DeployApp':
+    case 'WithdrawApp':
+    case 'StartApp':
+    case 'StopApp':
+    case 'RecordAppDeployed':
+    case 'RecordAppDeployFailed':
+    case 'RecordAppWithdrawn':
+    case 'RecordAppStarted':
+    case 'RecordAppStopped':
+    case 'RecordAppJobFailed': {
+      const instance = existing(state, command.id, command.actor)
+      return decideDeployment(command, instance.status, instance.deployments)
+    }
+
     case 'RequestInstance':
       if (state.exists) throw conflict(messages.alreadyCreated)
-      return [{ type: 'InstanceRequested', data: { owner: command.owner, name: command.name, instance_info: command.spec } }]
+      return [
+        {
+          type: 'InstanceRequested',
+          data: { owner: command.owner, owner_name: command.ownerName ?? null, name: command.name, instance_info: command.spec },
+        },
+      ]
 
     case 'RegisterInstance':
       if (state.exists) throw conflict(messages.alreadyCreated)
@@ -144,17 +192,39 @@ export function decideInstance(command: InstanceCommand, state: InstanceState): 
         (instance.status === InstanceStatus.DESTROYING && command.actor.kind !== 'reactor')
       )
         throw conflict(messages.cantChangeStatus(instance.status))
-      return [
-        {
-          type: 'InstanceStatusChanged',
-          data: { status: command.status, failure_message: command.failureMessage, source: sourceOf(command.actor) },
-        },
-      ]
+      const change: InstanceEvent = {
+        type: 'InstanceStatusChanged',
+        data: { status: command.status, failure_message: command.failureMessage, source: sourceOf(command.actor) },
+      }
+      // A service VM reports its first stage only once it reaches every node (the original's initialize.yml
+      // waits for SSH on all of them): the cluster is up, even if the provisioning reactor has not seen it yet.
+      if (instance.status === InstanceStatus.PENDING && command.actor.kind === 'service-vm' && installStages.has(command.status))
+        return [clusterCreated('service-vm'), change]
+      return [change]
     }
 
-    case 'RecordClusterProvisioned': {
+    case 'StartProvisioning': {
+      const instance = existing(state, command.id, command.actor)
+      if (instance.provisioning) return []
+      return [{ type: 'ProvisioningStarted', data: { project_id: command.projectId } }]
+    }
+
+    case 'RecordClusterResource': {
       existing(state, command.id, command.actor)
-      return [{ type: 'ClusterProvisioned', data: command.cluster }]
+      return [{ type: 'ClusterResourceCreated', data: command.resource }]
+    }
+
+    case 'CompleteProvisioning': {
+      const instance = existing(state, command.id, command.actor)
+      if (instance.cluster) return []
+      // The master's service VM starts reporting its install stages as soon as it is up, which can be before
+      // every slave is: a stage it already reported must not be pulled back to CLUSTER_CREATED.
+      return instance.status === InstanceStatus.PENDING
+        ? [
+            { type: 'ClusterProvisioned', data: command.cluster },
+            clusterCreated('reactor'),
+          ]
+        : [{ type: 'ClusterProvisioned', data: command.cluster }]
     }
   }
 }
@@ -174,21 +244,46 @@ export function statusAfter(event: InstanceEvent): { status: InstanceStatusCode;
       return { status: InstanceStatus.DESTROYING, failureMessage: '' }
     case 'InstanceStatusChanged':
       return { status: event.data.status, failureMessage: event.data.failure_message }
-    case 'ClusterProvisioned':
+    default:
       return null
+  }
+}
+
+function withResource(provisioning: Provisioning, resource: ClusterResource): Provisioning {
+  switch (resource.kind) {
+    case 'network':
+      return { ...provisioning, network: resource.id }
+    case 'subnet':
+      return { ...provisioning, subnet: resource.id }
+    case 'floating-ip':
+      return { ...provisioning, floatingIp: { id: resource.id, address: resource.address ?? '' } }
+    case 'server': {
+      const server = { id: Number(resource.id), name: resource.name ?? '' }
+      return resource.role === 'master'
+        ? { ...provisioning, master: server }
+        : { ...provisioning, slaves: [...provisioning.slaves.filter((s) => s.id !== server.id), server] }
+    }
   }
 }
 
 export function evolveInstance(state: InstanceState, event: InstanceEvent): InstanceState {
   if (event.type === 'InstanceRequested' || event.type === 'InstanceRegistered') {
     const { status, failureMessage } = statusAfter(event)!
-    return { exists: true, owner: event.data.owner, name: event.data.name, status, failureMessage, cluster: null }
+    const spec = event.type === 'InstanceRequested' ? event.data.instance_info : null
+    return { exists: true, owner: event.data.owner, name: event.data.name, status, failureMessage, spec, provisioning: null, cluster: null, deployments: {} }
   }
   if (!state.exists) return state
   if (event.type === 'ClusterProvisioned') return { ...state, cluster: event.data }
+  if (event.type === 'ProvisioningStarted') return { ...state, provisioning: { projectId: event.data.project_id, slaves: [] } }
+  if (event.type === 'ClusterResourceCreated')
+    return state.provisioning ? { ...state, provisioning: withResource(state.provisioning, event.data) } : state
+  if (deploymentEventTypes.has(event.type)) return { ...state, deployments: evolveDeployments(state.deployments, event as DeploymentEvent) }
   const next = statusAfter(event)
-  return next ? { ...state, status: next.status, failureMessage: next.failureMessage } : state
+  if (!next) return state
+  return { ...state, status: next.status, failureMessage: next.failureMessage, deployments: deploymentsAfterStatus(state.deployments, next.status) }
 }
+
+const deploymentEventTypes = new Set(Object.keys(deploymentEventSchemas))
 
 export const instanceDecider = {
   decide: decideInstance,

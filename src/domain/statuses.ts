@@ -51,6 +51,7 @@ export const applicationStatuses = {
 } as const
 
 export type ApplicationStatusCode = keyof typeof applicationStatuses
+export const applicationStatusCodes = Object.keys(applicationStatuses) as ApplicationStatusCode[]
 
 /** The wire form of a status: `{code, message, detail[, failure_message]}`, failure_message only when non-empty. */
 export interface StatusView {

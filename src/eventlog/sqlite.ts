@@ -13,6 +13,7 @@ import {
   type RecordedEvent,
   type Subscription,
 } from './port.js'
+import { unversioned, type EventVersions } from './upcast.js'
 
 // The embedded event log: one SQLite file in WAL mode with one writer (this process).
 //
@@ -30,6 +31,9 @@ export interface SqliteEventLogOptions {
   synchronous?: 'full' | 'normal'
   /** Called when a subscriber throws; the commit stands either way. */
   onSubscriberError?: (error: unknown) => void
+  /** The current version of each event type and the upcasters of the older ones (src/eventlog/upcast.ts):
+   *  appends are stamped with the current version, reads return the current shape. */
+  versions?: EventVersions
 }
 
 interface Row {
@@ -76,15 +80,18 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 `
 
-export function toRecorded(row: Row): RecordedEvent {
+export function toRecorded(row: Row, versions: EventVersions = unversioned): RecordedEvent {
+  const current = versions.current(row.type)
+  const data: unknown = JSON.parse(row.data)
+  const old = row.type_version < current
   return {
     id: row.event_id,
     stream: row.stream,
     version: row.version,
     position: row.position,
     type: row.type,
-    typeVersion: row.type_version,
-    data: JSON.parse(row.data),
+    typeVersion: old ? current : row.type_version,
+    data: old ? versions.upcast(row.type, row.type_version, data) : data,
     metadata: JSON.parse(row.metadata),
     time: row.time,
   }
@@ -93,6 +100,7 @@ export function toRecorded(row: Row): RecordedEvent {
 export class SqliteEventLog implements EventLog {
   readonly db: Database.Database
   private readonly onSubscriberError: (error: unknown) => void
+  private readonly versions: EventVersions
   private pending: PendingAppend[] = []
   private flushScheduled = false
   private readonly subscribers = new Set<EventHandler>()
@@ -118,6 +126,7 @@ export class SqliteEventLog implements EventLog {
     this.db.pragma('busy_timeout = 5000')
     this.db.exec(schema)
     this.onSubscriberError = options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error))
+    this.versions = options.versions ?? unversioned
     this.stmt = {
       streamVersion: this.db.prepare('SELECT max(version) AS v FROM events WHERE stream = ?'),
       insert: this.db.prepare(
@@ -211,7 +220,8 @@ export class SqliteEventLog implements EventLog {
       version += 1
       const data = JSON.stringify(event.data)
       const metadata = JSON.stringify(event.metadata)
-      const typeVersion = event.typeVersion ?? 1
+      const currentVersion = this.versions.current(event.type)
+      const typeVersion = event.typeVersion ?? currentVersion
       position = Number(
         this.stmt.insert.run(event.id, stream, version, event.type, typeVersion, data, metadata, time).lastInsertRowid,
       )
@@ -221,8 +231,9 @@ export class SqliteEventLog implements EventLog {
         version,
         position,
         type: event.type,
-        typeVersion,
-        data: event.data,
+        // Subscribers see what a read would return: the current shape.
+        typeVersion: Math.max(typeVersion, currentVersion),
+        data: typeVersion < currentVersion ? this.versions.upcast(event.type, typeVersion, event.data) : event.data,
         metadata: event.metadata,
         time,
       })
@@ -254,11 +265,11 @@ export class SqliteEventLog implements EventLog {
   }
 
   readStreamSync(stream: string): RecordedEvent[] {
-    return this.stmt.readStream.all(stream).map(toRecorded)
+    return this.stmt.readStream.all(stream).map((row) => toRecorded(row, this.versions))
   }
 
   readAllSync(fromPosition: number, limit: number): RecordedEvent[] {
-    return this.stmt.readAll.all(fromPosition, limit).map(toRecorded)
+    return this.stmt.readAll.all(fromPosition, limit).map((row) => toRecorded(row, this.versions))
   }
 
   async readStream(stream: string): Promise<RecordedEvent[]> {

@@ -5,13 +5,28 @@ import fastifyFormbody from '@fastify/formbody'
 import fastifyMultipart from '@fastify/multipart'
 import { installAuth, type AuthDeps } from './plugins/auth.js'
 import { installErrorHandling } from './plugins/errors.js'
+import { installMetrics } from './plugins/metrics.js'
+import { installOpenApi } from './plugins/openapi.js'
+import type { Operations } from './operations.js'
+import { healthRoutes } from './routes/health.js'
+import { historyRoutes } from './routes/history.js'
+import { instanceEventRoutes } from './routes/instance-events.js'
+import { instanceQueryRoutes } from './routes/instance-queries.js'
 import { instanceRoutes } from './routes/instances.js'
 import { statusInstanceRoutes } from './routes/status-instances.js'
 import { okeanosInfoRoutes } from './routes/okeanos-info.js'
+import { appRoutes, appUploadRoutes } from './routes/apps.js'
+import { statusApplicationRoutes } from './routes/status-applications.js'
 import type { Services } from './services.js'
 
 export interface AppDeps extends AuthDeps {
   services: Services
+  /** What /healthz, /readyz and /metrics report. */
+  operations: Operations
+  /** Time between the heartbeats of a Server-Sent Events stream; 15 s by default. */
+  sseHeartbeatMs?: number
+  /** Node.js process metrics on /metrics; on by default. */
+  processMetrics?: boolean
   /** Largest accepted body of a command, in bytes. */
   bodyLimit?: number
   logger?: FastifyServerOptions['logger']
@@ -46,12 +61,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
     body === '' || body.length === 0 ? done(null, undefined) : parseJson(request, body as string, done),
   )
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style: an async hook costs every reply a promise and a turn of the microtask queue.
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id)
+    done(null, payload)
   })
   installErrorHandling(app)
+  // Both watch every route as it is registered: they come before the routes.
+  await installOpenApi(app)
+  installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })
   await app.register(fastifyAuth)
   installAuth(app, deps)
+  await app.register(healthRoutes, { operations: deps.operations })
+
+  // Queries take no body: outside the context below, no body parser's hooks run for them.
+  await app.register(instanceQueryRoutes, { services: deps.services })
 
   // Command endpoints take JSON, forms and multipart forms alike (the seeds' curl examples use -F).
   await app.register(async (api) => {
@@ -63,7 +87,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(instanceRoutes, { services: deps.services })
     await api.register(statusInstanceRoutes, { services: deps.services })
     await api.register(okeanosInfoRoutes, { services: deps.services })
+    await api.register(appRoutes, { services: deps.services })
+    await api.register(statusApplicationRoutes, { services: deps.services })
+    await api.register(historyRoutes, { services: deps.services })
+    await api.register(instanceEventRoutes, { services: deps.services, heartbeatMs: deps.sseHeartbeatMs ?? 15_000 })
   })
+  // Uploads stream to disk: their multipart parser is not the one above, which takes small forms whole.
+  await app.register(appUploadRoutes, { services: deps.services })
 
   app.answerWrongMethods()
   return app

@@ -5,6 +5,9 @@ import type { InstanceCommand, InstanceState } from '../domain/instance.js'
 import type { VmChoices } from '../domain/instance-spec.js'
 import type { EventLog, EventMetadata } from '../eventlog/port.js'
 import type { InstanceQueries } from '../../projections/instances.js'
+import type { ApplicationQueries } from '../../projections/applications.js'
+import type { ApplicationCommand, ApplicationState } from '../domain/application.js'
+import type { ApplicationEvent } from '../domain/application-events.js'
 import type { Okeanos } from '../okeanos/index.js'
 
 /** What the routes work with: commands go to handlers, queries to read models, never the other way round. */
@@ -12,6 +15,14 @@ export interface Services {
   log: EventLog
   instances: CommandHandler<InstanceCommand, InstanceEvent, InstanceState>
   instanceQueries: InstanceQueries
+  applications: CommandHandler<ApplicationCommand, ApplicationEvent, ApplicationState>
+  applicationQueries: ApplicationQueries
+  /** Where uploads wait for the reactor that stores them on Pithos. */
+  uploadsDir: string
+  /** Largest application upload, in bytes. */
+  uploadLimit: number
+  /** Keeps the owner's latest ~okeanos token for the reactors that act on the instance for them. */
+  rememberOwnerToken(instanceId: string, token: string): void
   /** A ~okeanos client acting with the user's token. */
   okeanos(token: string): Promise<Okeanos>
   /** The sizes the creatable flavors offer (upstream §2.4). */

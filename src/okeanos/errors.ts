@@ -58,3 +58,36 @@ export class WaitTimeoutError extends Error {
     this.name = 'WaitTimeoutError'
   }
 }
+
+// ---------------------------------------------------------------- responses → OkeanosError
+
+export function transportError(err: unknown, label: string, timeoutMs: number): OkeanosError {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } }
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
+    return new OkeanosError(0, 'timeout', `~okeanos did not answer within ${timeoutMs} ms`, '', label)
+  }
+  const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err)
+  return new OkeanosError(0, 'connection', 'Could not connect to ~okeanos', detail, label)
+}
+
+/** Turn a non-success response into an OkeanosError, reading the Synnefo fault body if there is one. */
+export function faultError(status: number, statusText: string, text: string, label: string): OkeanosError {
+  const res = { status, statusText }
+  let parsed: unknown
+  try {
+    parsed = text ? JSON.parse(text) : undefined
+  } catch {
+    parsed = undefined
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const entries = Object.entries(parsed as Record<string, unknown>)
+    const [name, fault] = entries[0] ?? []
+    if (entries.length === 1 && name && fault && typeof fault === 'object') {
+      const f = fault as { message?: unknown; details?: unknown }
+      const message = typeof f.message === 'string' ? f.message : res.statusText
+      const details = typeof f.details === 'string' ? f.details : f.details == null ? '' : JSON.stringify(f.details)
+      return new OkeanosError(res.status, name, message, details, label)
+    }
+  }
+  return new OkeanosError(res.status, 'httpError', res.statusText || `HTTP ${res.status}`, text.slice(0, 500), label)
+}

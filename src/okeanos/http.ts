@@ -9,7 +9,8 @@
  *   retried here; the reactors make them idempotent by looking up by name first.
  * - Fault bodies become OkeanosError with the exact ~okeanos message and details.
  */
-import { OkeanosError } from './errors.js'
+import { OkeanosError, faultError, transportError } from './errors.js'
+import { streamOnce, type StreamOptions, type StreamResponse } from './http-stream.js'
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'
 
@@ -75,6 +76,29 @@ export class OkeanosHttp {
     })
   }
 
+  /**
+   * A call whose request and/or response body is a stream (Pithos objects too large for memory), over
+   * node:http(s). Same token and fault handling; the timeout is an inactivity timeout, so a long
+   * transfer that keeps moving is never cut. Retried like `send` only when there is no body to send
+   * (a stream cannot be replayed), and only until the response starts.
+   */
+  async stream(method: 'GET' | 'PUT', url: string, opts: StreamOptions = {}): Promise<StreamResponse> {
+    const headers: Record<string, string> = { ...opts.headers }
+    if (this.#token !== undefined) headers['x-auth-token'] = this.#token
+    const attempts = opts.body === undefined ? this.retries + 1 : 1
+    let lastError: OkeanosError | undefined
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await sleep(Math.min(this.backoffMs * 2 ** (attempt - 1), this.maxBackoffMs))
+      try {
+        return await streamOnce(method, url, { ...opts, headers, timeoutMs: opts.timeoutMs ?? this.timeoutMs })
+      } catch (err) {
+        if (!(err instanceof OkeanosError) || !err.transient) throw err
+        lastError = err
+      }
+    }
+    throw lastError as OkeanosError
+  }
+
   /** A JSON call: the body (if any) is sent as JSON and the answer parsed as JSON (undefined when empty). */
   async request<T>(method: HttpMethod, url: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, url, opts)
@@ -132,7 +156,7 @@ export class OkeanosHttp {
       throw transportError(err, label, timeoutMs)
     }
     const ok = opts.expect ? opts.expect.includes(res.status) : res.status >= 200 && res.status < 300
-    if (!ok) throw faultError(res, bytes.toString('utf8'), label)
+    if (!ok) throw faultError(res.status, res.statusText, bytes.toString('utf8'), label)
     return { status: res.status, headers: res.headers, body: bytes }
   }
 }
@@ -160,36 +184,6 @@ function withQuery(url: string, query: RequestOptions['query']): string {
 function stripQuery(url: string): string {
   const i = url.indexOf('?')
   return i < 0 ? url : url.slice(0, i)
-}
-
-function transportError(err: unknown, label: string, timeoutMs: number): OkeanosError {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } }
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-    return new OkeanosError(0, 'timeout', `~okeanos did not answer within ${timeoutMs} ms`, '', label)
-  }
-  const detail = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err)
-  return new OkeanosError(0, 'connection', 'Could not connect to ~okeanos', detail, label)
-}
-
-/** Turn a non-success response into an OkeanosError, reading the Synnefo fault body if there is one. */
-function faultError(res: Response, text: string, label: string): OkeanosError {
-  let parsed: unknown
-  try {
-    parsed = text ? JSON.parse(text) : undefined
-  } catch {
-    parsed = undefined
-  }
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-    const entries = Object.entries(parsed as Record<string, unknown>)
-    const [name, fault] = entries[0] ?? []
-    if (entries.length === 1 && name && fault && typeof fault === 'object') {
-      const f = fault as { message?: unknown; details?: unknown }
-      const message = typeof f.message === 'string' ? f.message : res.statusText
-      const details = typeof f.details === 'string' ? f.details : f.details == null ? '' : JSON.stringify(f.details)
-      return new OkeanosError(res.status, name, message, details, label)
-    }
-  }
-  return new OkeanosError(res.status, 'httpError', res.statusText || `HTTP ${res.status}`, text.slice(0, 500), label)
 }
 
 /** Join a base URL (from the catalog) and a path without doubling slashes. */

@@ -24,6 +24,7 @@ export * from './network.js'
 export * from './pithos.js'
 export { OkeanosHttp, joinUrl } from './http.js'
 export type { HttpOptions, RequestOptions } from './http.js'
+export type { ByteSource, StreamOptions, StreamResponse } from './http-stream.js'
 export type { WaitOptions } from './wait.js'
 
 export type ClientOptions = Omit<HttpOptions, 'token'>

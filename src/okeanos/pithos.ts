@@ -5,9 +5,13 @@
  * the account is the user uuid.
  *
  * Whole-object PUTs and container PUTs are idempotent, so unlike Cyclades
- * creates they are retried on transient failures.
+ * creates they are retried on transient failures, except a streamed PUT (a
+ * stream cannot be replayed). Large objects go through the streaming calls
+ * (`putObjectStream`, `getObjectStream`), which never hold the bytes in memory.
  */
+import type { Readable } from 'node:stream'
 import { OkeanosError } from './errors.js'
+import type { ByteSource } from './http-stream.js'
 import { OkeanosHttp, joinUrl } from './http.js'
 
 export interface ContainerInfo {
@@ -30,6 +34,16 @@ export interface StoredObject {
   data: Buffer
   contentType: string
   etag: string
+}
+
+/** An object body being downloaded: a Node Readable with the object's headers. */
+export type StreamedObject = Readable & { contentType: string; etag: string; size: number | undefined }
+
+export interface ObjectMeta {
+  bytes: number
+  contentType: string
+  etag: string
+  lastModified: string
 }
 
 const notFound = (e: OkeanosError) => e.status === 404
@@ -95,6 +109,55 @@ export class PithosClient {
   async getObject(container: string, name: string): Promise<StoredObject> {
     const res = (await this.http.send('GET', this.path(container, name), { headers: { accept: '*/*' } }))!
     return { data: res.body, contentType: res.headers.get('content-type') ?? '', etag: res.headers.get('etag') ?? '' }
+  }
+
+  /**
+   * Upload (or replace) an object from a stream, without holding it in memory; returns its ETag.
+   * `size`, when known, is sent as Content-Length (and a quota that cannot hold it answers 413 before
+   * any byte moves); otherwise the body is sent chunked. Never retried: a stream cannot be replayed,
+   * so on a transient failure the caller uploads again from its own source.
+   */
+  async putObjectStream(
+    container: string,
+    name: string,
+    body: ByteSource,
+    opts: { contentType?: string; size?: number } = {},
+  ): Promise<string> {
+    const headers: Record<string, string> = { 'content-type': opts.contentType ?? 'application/octet-stream' }
+    if (opts.size !== undefined) headers['content-length'] = String(opts.size)
+    const res = await this.http.stream('PUT', this.path(container, name), { headers, body, expect: [201] })
+    res.body.resume() // an empty answer; drain it so the connection is reused
+    return res.headers.get('etag') ?? ''
+  }
+
+  /**
+   * The object's bytes as a stream (consume or destroy it). Failing to start is retried like any GET;
+   * a failure mid-transfer is an error on the stream.
+   */
+  async getObjectStream(container: string, name: string): Promise<StreamedObject> {
+    const res = await this.http.stream('GET', this.path(container, name), { expect: [200] })
+    const length = res.headers.get('content-length')
+    return Object.assign(res.body, {
+      contentType: res.headers.get('content-type') ?? '',
+      etag: res.headers.get('etag') ?? '',
+      size: length === null ? undefined : Number(length),
+    })
+  }
+
+  /** The object's metadata, or undefined if it does not exist. */
+  async headObject(container: string, name: string): Promise<ObjectMeta | undefined> {
+    try {
+      const res = (await this.http.send('HEAD', this.path(container, name), { headers: { accept: '*/*' }, expect: [200] }))!
+      return {
+        bytes: Number(res.headers.get('content-length') ?? 0),
+        contentType: res.headers.get('content-type') ?? '',
+        etag: res.headers.get('etag') ?? '',
+        lastModified: res.headers.get('last-modified') ?? '',
+      }
+    } catch (err) {
+      if (err instanceof OkeanosError && err.status === 404) return undefined
+      throw err
+    }
   }
 
   async deleteObject(container: string, name: string): Promise<void> {

@@ -5,13 +5,15 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 // SSH key. They live in their own SQLite file, encrypted with AES-256-GCM under a key from configuration.
 // Tokens are found by an HMAC of their value, so the file alone does not let anyone test guesses.
 
-export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key'
+/** `owner-token`: the latest ~okeanos token of the instance's owner, which the reactors act with. */
+export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key' | 'owner-token'
 
 export class SecretStore {
   private readonly db: Database.Database
   private readonly tokenCache = new Map<string, string>()
   private readonly stmt: {
     put: Database.Statement<[string, string, string | null, Buffer]>
+    replace: Database.Statement<[string, string, Buffer]>
     get: Database.Statement<[string, string], { sealed: Buffer }>
     byLookup: Database.Statement<[string], { instance_id: string }>
   }
@@ -35,6 +37,9 @@ export class SecretStore {
     this.stmt = {
       put: this.db.prepare(
         'INSERT INTO secrets (instance_id, kind, lookup, sealed) VALUES (?, ?, ?, ?) ON CONFLICT (instance_id, kind) DO NOTHING',
+      ),
+      replace: this.db.prepare(
+        'INSERT INTO secrets (instance_id, kind, lookup, sealed) VALUES (?, ?, NULL, ?) ON CONFLICT (instance_id, kind) DO UPDATE SET sealed = excluded.sealed',
       ),
       get: this.db.prepare('SELECT sealed FROM secrets WHERE instance_id = ? AND kind = ?'),
       byLookup: this.db.prepare("SELECT instance_id FROM secrets WHERE lookup = ? AND kind = 'instance-token'"),
@@ -63,6 +68,11 @@ export class SecretStore {
   put(instanceId: string, kind: SecretKind, value: string): string {
     this.stmt.put.run(instanceId, kind, kind === 'instance-token' ? this.lookup(value) : null, this.seal(value))
     return this.get(instanceId, kind)!
+  }
+
+  /** Stores a secret that is renewed over time (the owner's token), replacing the one stored. */
+  replace(instanceId: string, kind: 'owner-token', value: string): void {
+    this.stmt.replace.run(instanceId, kind, this.seal(value))
   }
 
   get(instanceId: string, kind: SecretKind): string | undefined {

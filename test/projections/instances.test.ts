@@ -12,7 +12,7 @@ const spec = {
 }
 const requested = (owner: string, name: string): InstanceEvent => ({
   type: 'InstanceRequested',
-  data: { owner, name, instance_info: { ...spec, instance_name: name } },
+  data: { owner, owner_name: null, name, instance_info: { ...spec, instance_name: name } },
 })
 const status = (s: string, failure_message = ''): InstanceEvent =>
   ({ type: 'InstanceStatusChanged', data: { status: s, failure_message, source: 'reactor' } }) as InstanceEvent

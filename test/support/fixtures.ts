@@ -21,7 +21,7 @@ export const createBody = {
 
 export const requestedBy = (owner: string, name = 'instance'): InstanceEvent => ({
   type: 'InstanceRequested',
-  data: { owner, name, instance_info: { ...createBody, instance_name: name } },
+  data: { owner, owner_name: null, name, instance_info: { ...createBody, instance_name: name } },
 })
 
 export const statusChanged = (status: string, failure_message = ''): InstanceEvent =>

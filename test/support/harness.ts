@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Test } from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { InstanceEvent } from '../../src/domain/events.js'
+import type { ApplicationEvent } from '../../src/domain/application-events.js'
 import { demoUsers, startEmulator, type Emulator } from '../../src/okeanos/emulator/index.js'
 import { createService, type Service, type ServiceOptions } from '../../src/service.js'
 
@@ -20,6 +21,8 @@ export interface Harness {
   ): Promise<LightMyRequestResponse>
   /** Appends events to an instance's stream as if they had happened (the "given" of an API test). */
   given(instanceId: string, ...events: InstanceEvent[]): Promise<void>
+  /** The same for an application's stream. */
+  givenApp(appId: string, ...events: ApplicationEvent[]): Promise<void>
 }
 
 export async function startHarness(t: Test, options: Partial<ServiceOptions> = {}): Promise<Harness> {
@@ -56,6 +59,10 @@ export async function startHarness(t: Test, options: Partial<ServiceOptions> = {
           [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }],
           'any',
         )
+    },
+    async givenApp(appId, ...events) {
+      for (const event of events)
+        await service.log.append(`app-${appId}`, [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
     },
   }
 }

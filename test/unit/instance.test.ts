@@ -16,7 +16,7 @@ const reactor: Actor = { kind: 'reactor', name: 'provisioning' }
 const instanceSpec: InstanceSpec = { ...createBody, instance_name: 'My first Lambda Instance' }
 const requested: InstanceEvent = {
   type: 'InstanceRequested',
-  data: { owner: 'alice-uuid', name: instanceSpec.instance_name, instance_info: instanceSpec },
+  data: { owner: 'alice-uuid', owner_name: null, name: instanceSpec.instance_name, instance_info: instanceSpec },
 }
 const statusChanged = (status: InstanceStatusCode, failure_message = ''): InstanceEvent => ({
   type: 'InstanceStatusChanged',
@@ -128,6 +128,14 @@ t.test('status changes (upstream §3)', async (t) => {
       .given(inStatus(InstanceStatus.CLUSTER_CREATED))
       .when(change(InstanceStatus.INIT_DONE))
       .then(t, [{ type: 'InstanceStatusChanged', data: { status: '12', failure_message: '', source: 'service-vm' } }]))
+  t.test("a service VM's first stage while PENDING shows the cluster was created first", async (t) =>
+    spec
+      .given([requested])
+      .when(change(InstanceStatus.INIT_DONE))
+      .then(t, [
+        { type: 'InstanceStatusChanged', data: { status: '10', failure_message: '', source: 'service-vm' } },
+        { type: 'InstanceStatusChanged', data: { status: '12', failure_message: '', source: 'service-vm' } },
+      ]))
   t.test('the owner may report too', async (t) =>
     spec
       .given(inStatus(InstanceStatus.STARTED))
@@ -188,4 +196,40 @@ t.test('evolve: the status after each event', async (t) => {
   t.match(fold([requested, statusChanged('0'), { type: 'InstanceStopRequested', data: {} }]), { status: '4' })
   t.match(fold([requested, { type: 'InstanceDestroyRequested', data: {} }]), { status: '5' })
   t.same(fold([statusChanged('0')]), { exists: false }, 'a status without a creation leaves nothing')
+})
+
+t.test('provisioning records (the reactor)', async (t) => {
+  const cluster = {
+    master: { id: 10, name: 'm' },
+    slaves: [{ id: 11, name: 'lambda-node1' }],
+    network: { id: 'n', subnet_id: 's', cidr: '192.168.0.0/24', gateway: '192.168.0.1' },
+    floating_ip: { id: 'ip', address: '83.212.116.2' },
+  }
+  const started: InstanceEvent = { type: 'ProvisioningStarted', data: { project_id: 'p' } }
+  t.test('starting twice records once', async (t) =>
+    spec.given([requested, started]).when({ type: 'StartProvisioning', id, actor: reactor, projectId: 'p' }).then(t, []))
+  t.test('completing while PENDING records the cluster and CLUSTER_CREATED', async (t) =>
+    spec.given([requested, started]).when({ type: 'CompleteProvisioning', id, actor: reactor, cluster }).then(t, [
+      { type: 'ClusterProvisioned', data: cluster },
+      { type: 'InstanceStatusChanged', data: { status: '10', failure_message: '', source: 'reactor' } },
+    ]))
+  t.test('completing after the service VM reported a stage does not pull the status back', async (t) =>
+    spec
+      .given([requested, started, statusChanged('10'), statusChanged('12')])
+      .when({ type: 'CompleteProvisioning', id, actor: reactor, cluster })
+      .then(t, [{ type: 'ClusterProvisioned', data: cluster }]))
+  t.test('the resources fold into the provisioning state', async (t) => {
+    const state = [
+      requested,
+      started,
+      { type: 'ClusterResourceCreated', data: { kind: 'network', id: 'n1' } },
+      { type: 'ClusterResourceCreated', data: { kind: 'floating-ip', id: 'ip1', address: '83.212.116.9' } },
+      { type: 'ClusterResourceCreated', data: { kind: 'server', id: '7', name: 'm', role: 'master' } },
+      { type: 'ClusterResourceCreated', data: { kind: 'server', id: '8', name: 'lambda-node1', role: 'slave' } },
+      { type: 'ClusterResourceCreated', data: { kind: 'server', id: '8', name: 'lambda-node1', role: 'slave' } },
+    ].reduce((s, e) => instanceDecider.evolve(s, e as InstanceEvent), instanceDecider.initialState())
+    t.match(state, {
+      provisioning: { projectId: 'p', network: 'n1', floatingIp: { id: 'ip1', address: '83.212.116.9' }, master: { id: 7, name: 'm' }, slaves: [{ id: 8, name: 'lambda-node1' }] },
+    })
+  })
 })

@@ -6,6 +6,9 @@ import { HttpError, type ErrorItem } from '../envelope.js'
 // Every failure leaves as `{"errors": [{status, detail}]}`: the client's mistakes as 4xx with a message that
 // says what to fix, our own as a 500 that carries the request id and nothing of the internals.
 
+/** What busboy (under @fastify/multipart) throws for a body that is not multipart as announced. */
+const malformedMultipart = /^(Multipart: Boundary not found|Unexpected end of multipart data|Malformed part header)/
+
 const rejectionStatus = { invalid: 400, not_found: 404, conflict: 409 } as const
 
 interface AjvError {
@@ -61,6 +64,10 @@ export function installErrorHandling(app: FastifyInstance): void {
     } else if (error.validation) {
       status = 400
       errors = validationErrors(error)
+    } else if (malformedMultipart.test(error.message)) {
+      // The multipart parser's own errors carry no status; they are all the body's fault.
+      status = 400
+      errors = [{ status, detail: `Malformed multipart body: ${error.message}` }]
     } else if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode
       errors = clientError(error as FastifyError & { statusCode: number })

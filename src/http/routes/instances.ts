@@ -4,24 +4,33 @@ import { messages as instanceMessages, type InstanceCommand } from '../../domain
 import { validateInstanceSpec } from '../../domain/instance-spec.js'
 import { actorOf, ownerOf } from '../plugins/auth.js'
 import { HttpError, instanceIdParam, success } from '../envelope.js'
+import { instanceStream } from '../../domain/events.js'
 import { runInstanceCommand } from '../instance-command.js'
-import { pageRequest, paged } from '../pagination.js'
 import type { Services } from '../services.js'
 
-// The user's lambda-instance API, hyphen spelling (API.md "Lambda instances"; upstream §2.5–§2.10).
-
-const filterMessage = 'filter GET parameter can be used with values status or info.'
+// The user's lambda-instance API, hyphen spelling (API.md "Lambda instances"; upstream §2.5–§2.10): its
+// commands here, its queries in instance-queries.ts.
 
 function selfLink(request: FastifyRequest, id: string): string {
   return `${request.protocol}://${request.host}/api/lambda-instances/${id}`
 }
 
 export async function instanceRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const { instanceQueries } = services
-  const owner = { onRequest: app.auth([app.verifyOwner]) }
+  const owner = { onRequest: app.requireOwner }
 
-  const command = (request: FastifyRequest, reply: FastifyReply, statusCode: number, body: unknown, cmd: InstanceCommand) =>
-    runInstanceCommand(services, request, reply, { statusCode, body }, cmd)
+  /** The reactors act on ~okeanos with the owner's token: every command that starts a job renews it. */
+  const keepOwnerToken = async (request: FastifyRequest, cmd: InstanceCommand) => {
+    if (cmd.type !== 'RequestInstance') {
+      const { state } = await services.instances.load(instanceStream(cmd.id))
+      if (!state.exists || state.owner !== ownerOf(request).id) return
+    }
+    services.rememberOwnerToken(cmd.id, request.token!)
+  }
+
+  const command = async (request: FastifyRequest, reply: FastifyReply, statusCode: number, body: unknown, cmd: InstanceCommand) => {
+    await keepOwnerToken(request, cmd)
+    return runInstanceCommand(services, request, reply, { statusCode, body }, cmd)
+  }
 
   app.get('/api/authenticate', owner, async (request) => ({
     status: 200,
@@ -45,33 +54,10 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
       type: 'RequestInstance',
       id,
       owner: user.id,
+      ownerName: user.name,
       name: checked.spec.instance_name,
       spec: checked.spec,
     })
-  })
-
-  app.get('/api/lambda-instances', owner, async (request) => {
-    const page = pageRequest(request.query)
-    const result = instanceQueries.list(ownerOf(request).id, page.limit, page.offset)
-    return paged(request, page, result, { code: 200, short_description: 'Lambda instances' })
-  })
-
-  app.get('/api/lambda-instances/count', owner, async (request) =>
-    success(200, 'Number of Lambda Instances', [{ count: instanceQueries.count(ownerOf(request).id) }]),
-  )
-
-  app.get('/api/lambda-instances/:id', owner, async (request) => {
-    const id = instanceIdParam(request)
-    const details = instanceQueries.details(ownerOf(request).id, id)
-    if (!details) throw new HttpError(404, instanceMessages.notFound)
-    const { filter } = request.query as { filter?: unknown }
-    const info = { id: details.id, name: details.name, instance_info: details.info }
-    let data: unknown
-    if (filter === undefined || filter === '') data = { info, status: details.status, applications: details.applications }
-    else if (filter === 'status') data = { status: details.status, id: details.id, name: details.name }
-    else if (filter === 'info') data = { info }
-    else throw new HttpError(400, filterMessage)
-    return success(200, 'Lambda instance details', [data])
   })
 
   app.post('/api/lambda-instances/:id', owner, async (request, reply) => {

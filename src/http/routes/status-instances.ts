@@ -28,8 +28,8 @@ const StatusBody = Type.Object({
 
 export async function statusInstanceRoutes(plain: FastifyInstance, { services }: { services: Services }) {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>()
-  const owner = { onRequest: app.auth([app.verifyOwner]) }
-  const ownerOrVm = { onRequest: app.auth([app.verifyInstanceToken, app.verifyOwner]) }
+  const owner = { onRequest: app.requireOwner }
+  const ownerOrVm = { onRequest: app.requireOwnerOrInstanceToken }
 
   app.post('/api/lambda_instances', { ...owner, schema: { body: RegisterBody } }, async (request, reply) => {
     const { uuid, name, instance_info, status, failure_message } = request.body

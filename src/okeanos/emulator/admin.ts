@@ -66,6 +66,15 @@ export function registerAdmin(app: FastifyInstance, ctx: Ctx, controls: Controls
   })
   route('DELETE', '/service-vm/failures', () => ctx.serviceVm.clearFailures())
 
+  route('GET', '/ssh/failures', () => ctx.masters.failures())
+  route('POST', '/ssh/failures', (b) => ({ id: controls.failSshCommand(b as never) }))
+  route('DELETE', '/ssh/failures', () => ctx.masters.clearFailures())
+  route('GET', '/ssh/commands', () => ({ commands: ctx.masters.log }))
+  route('GET', '/masters/:id', (_b, req) => {
+    const id = Number(param(req, 'id'))
+    return { serverId: id, files: ctx.masters.files(id), jobs: ctx.masters.jobs(id) }
+  })
+
   route('PUT', '/projects/:id/quotas', (b, req) => controls.setProjectQuota(param(req, 'id'), b as never))
   route('PUT', '/projects/:id', (b, req) => {
     if (typeof b.state !== 'string') throw new Error('state is required')

@@ -48,6 +48,28 @@ export class Routes {
     })
   }
 
+  /**
+   * Like `user`, but the handler gets the request body as the raw stream (`req.body` is a Readable,
+   * or undefined when there is none) instead of bytes: for Pithos object uploads, which can be far
+   * larger than we want in memory. The route lives in its own Fastify context so only it has this parser.
+   */
+  userStream(method: Method, url: string, kind: AuthKind, handler: UserHandler): void {
+    this.remember(method, url)
+    void this.app.register(async (child) => {
+      child.removeAllContentTypeParsers()
+      child.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
+      child.route({
+        method,
+        url,
+        handler: async (req, reply) => {
+          const user = authenticateRequest(this.ctx, req, kind)
+          requestUser.set(req, user.id)
+          return handler(req, reply, user)
+        },
+      })
+    })
+  }
+
   allowedMethods(path: string): string[] {
     const methods = new Set<string>()
     for (const r of this.table) if (r.regex.test(path)) methods.add(r.method)
@@ -88,13 +110,6 @@ export function bodyText(req: FastifyRequest): string {
   const b = req.body
   if (Buffer.isBuffer(b)) return b.toString('utf8')
   return typeof b === 'string' ? b : ''
-}
-
-/** The request body as bytes (empty when there is none). */
-export function bodyBytes(req: FastifyRequest): Buffer {
-  const b = req.body
-  if (Buffer.isBuffer(b)) return b
-  return Buffer.from(typeof b === 'string' ? b : '')
 }
 
 /**
@@ -142,7 +157,7 @@ export function createApp(ctx: Ctx, opts: { logger?: boolean }): { app: FastifyI
     // When on, log method and path only: no headers, no query string (either may hold a token).
     logger: opts.logger ? { serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: path(r.url) }) } } : false,
     routerOptions: { ignoreTrailingSlash: true },
-    bodyLimit: 256 * 1024 * 1024, // application jars go to Pithos
+    bodyLimit: 1024 * 1024, // JSON bodies; Pithos objects stream past it (Routes.userStream)
     forceCloseConnections: true,
   })
   const routes = new Routes(app, ctx)

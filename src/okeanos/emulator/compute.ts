@@ -204,6 +204,7 @@ function finishBuild(ctx: Ctx, s: ServerRec): void {
     return
   }
   s.operState = 'STARTED'
+  s.boots++
   for (const p of ports) {
     if (p.status === 'BUILD') {
       p.status = 'ACTIVE'
@@ -225,6 +226,7 @@ function finishDestroy(ctx: Ctx, s: ServerRec): void {
   s.operState = 'DESTROYED'
   s.task = ''
   s.updated = nowIso()
+  ctx.masters.forget(s.id)
 }
 
 type Action = 'START' | 'STOP' | 'REBOOT'
@@ -259,6 +261,7 @@ function runAction(ctx: Ctx, s: ServerRec, action: Action): void {
       releaseRun(ctx, s)
     } else {
       s.operState = 'STARTED'
+      s.boots++
     }
   })
 }
@@ -401,6 +404,7 @@ function createServer(ctx: Ctx, user: UserRec, req: FastifyRequest): ServerRec {
     fate: ctx.builds.fateFor(srv.name),
     runCharged: true,
     everActive: false,
+    boots: 0,
     volumeId: state.counters.volume++,
   }
   const created: number[] = []

@@ -1,5 +1,7 @@
 /** Everything a route module needs, passed explicitly (no globals, so several emulators can run in one process). */
+import type { BlobStore } from './blobs.js'
 import type { FaultInjector } from './faults.js'
+import type { MasterVms } from './masters.js'
 import type { QuotaEngine } from './quota.js'
 import type { ServiceVm } from './service-vm.js'
 import type { EmulatorState, Scheduler } from './state.js'
@@ -12,4 +14,8 @@ export interface Ctx {
   scheduler: Scheduler
   builds: BuildControl
   serviceVm: ServiceVm
+  /** Pithos object bodies and files uploaded to master VMs, in a temporary directory. */
+  blobs: BlobStore
+  /** The master VMs behind the emulator's SSH server. */
+  masters: MasterVms
 }

@@ -13,6 +13,7 @@ import { Counters, nowIso, seededRandom, type ProjectState } from './state.js'
 import { loadUser, type EmulatorUser } from './users.js'
 import type { BuildRuleSpec } from './builds.js'
 import type { StageFailSpec } from './service-vm.js'
+import type { SshFailureSpec } from './masters.js'
 
 export type Usage = Partial<Record<ResourceName, number>>
 
@@ -36,6 +37,8 @@ export class Controls {
     const { state } = this.ctx
     this.ctx.scheduler.clear()
     this.ctx.serviceVm.reset()
+    this.ctx.masters.reset()
+    this.ctx.blobs.clear()
     this.ctx.faults.clear()
     this.ctx.builds.clear()
     state.delays = { ...this.initial.delays }
@@ -83,6 +86,11 @@ export class Controls {
 
   failStage(spec: StageFailSpec): void {
     this.ctx.serviceVm.failStage(spec)
+  }
+
+  failSshCommand(spec: SshFailureSpec): number {
+    if (!(spec.pattern instanceof RegExp) && typeof spec.pattern !== 'string') throw new Error('pattern (a regex) is required')
+    return this.ctx.masters.addFailure(spec)
   }
 
   setProjectQuota(projectId: string, patch: QuotaPatch): void {
@@ -166,8 +174,11 @@ export class Controls {
         account: c.account,
         name: c.name,
         projectId: c.projectId,
-        objects: [...c.objects.values()].map((o) => ({ name: o.name, bytes: o.data.length, contentType: o.contentType })),
+        objects: [...c.objects.values()].map((o) => ({ name: o.name, bytes: o.blob.bytes, contentType: o.contentType })),
       })),
+      masters: ctx.masters.snapshot(),
+      sshFailures: ctx.masters.failures(),
+      sshCommands: ctx.masters.log.slice(-200),
       serviceVmReports: [...ctx.serviceVm.reports],
       requests: state.requestLog.slice(-200),
     }

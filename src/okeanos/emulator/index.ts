@@ -1,7 +1,8 @@
 /**
  * A local ~okeanos: one real HTTP server speaking Synnefo's wire format for
- * identity, account, compute and network (synnefo.md §5), with timed
- * lifecycles, a quota engine, fault injection, and the service-VM reporter.
+ * identity, account, compute, network and Pithos (synnefo.md §5), with timed
+ * lifecycles, a quota engine, fault injection, the service-VM reporter, and
+ * one SSH server standing in for the master VMs (ssh.ts).
  *
  *   const emu = await startEmulator({ delays: fastDelays })
  *   const auth = await authenticate(emu.identityUrl, emu.users[0].token)
@@ -23,6 +24,10 @@ import { registerPithos } from './pithos.js'
 import { QuotaEngine } from './quota.js'
 import type { ResourceName } from './resources.js'
 import { ServiceVm, type ServiceVmReport, type StageFailSpec } from './service-vm.js'
+import { BlobStore } from './blobs.js'
+import { MasterVms, type SshCommandRecord, type SshFailureSpec } from './masters.js'
+import type { VmFileInfo } from './master-vm.js'
+import { startSshServer } from './ssh.js'
 import { EmulatorState, Scheduler, type ProjectState, type RequestLogEntry } from './state.js'
 import { demoUsers, type EmulatorUser } from './users.js'
 
@@ -39,10 +44,15 @@ export type { ServiceVmConfig, ServiceVmReport, StageFailSpec, StageName } from 
 export { IMAGES, PUBLIC_NETWORK_ID } from './seed.js'
 export type { QuotaPatch, Usage } from './control.js'
 export type { RequestLogEntry, ProjectState } from './state.js'
+export type { SshFailureSpec, SshCommandRecord } from './masters.js'
+export type { VmFileInfo } from './master-vm.js'
+export { INITIAL_RUN_SCRIPTS } from './master-vm.js'
 
 export interface EmulatorOptions {
   /** Default 0 (any free port). */
   port?: number
+  /** Port of the master VMs' SSH server (same host). Default 0 (any free port). */
+  sshPort?: number
   /** Default 127.0.0.1. */
   host?: string
   /** Default demoUsers(). */
@@ -60,6 +70,13 @@ export interface Emulator {
   url: string
   /** `${url}/identity/v2.0`: the only URL a client needs. */
   identityUrl: string
+  /**
+   * Where every emulated master VM accepts SSH (user root, the keys of its authorized_keys
+   * personality), on the emulator's host. Servers' SNF:fqdn and IPs stay as ~okeanos shows them.
+   */
+  sshPort: number
+  /** Where object bodies and master VMs' uploaded files are kept (removed on close). */
+  tempDir: string
   users: EmulatorUser[]
   /** The live model (read it; change it through the methods below). */
   state: EmulatorState
@@ -93,6 +110,15 @@ export interface Emulator {
   serviceVmIdle(): Promise<void>
   /** Current usage of a user in a project (resource → qty; ram/disk in bytes). */
   usage(projectId: string, userId: string): Record<ResourceName, number>
+  /** Make the next N SSH commands matching `pattern` fail without running (the VM stays unchanged). */
+  failSshCommand(spec: SshFailureSpec): number
+  clearSshFailures(): void
+  /** Files on a server's VM: path, size and MD5 (never contents). */
+  masterFiles(serverId: number): VmFileInfo[]
+  /** The VM's supervisord jobs (flink_batch_job, flink_streaming_job) and running Flink jobs. */
+  masterJobs(serverId: number): ReturnType<MasterVms['jobs']>
+  /** Every SSH command run (or refused by an injected failure), oldest first. */
+  sshCommands(): SshCommandRecord[]
 }
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
@@ -101,7 +127,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const seed = opts.seed ?? 1
   const state = new EmulatorState({ ...delays }, seed)
   const scheduler = new Scheduler((err) => console.error('okeanos emulator: timer failed:', (err as Error)?.stack ?? err))
+  const blobs = new BlobStore()
   const ctx: Ctx = {
+    blobs,
+    masters: new MasterVms(state, blobs),
     state,
     quota: new QuotaEngine(state),
     faults: new FaultInjector(),
@@ -122,7 +151,15 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   registerAdmin(app, ctx, controls)
 
   const host = opts.host ?? '127.0.0.1'
-  await app.listen({ port: opts.port ?? 0, host })
+  let ssh
+  try {
+    await app.listen({ port: opts.port ?? 0, host })
+    ssh = await startSshServer(ctx.masters, { state, blobs }, host, opts.sshPort ?? 0)
+  } catch (err) {
+    await app.close()
+    blobs.close()
+    throw err
+  }
   const addr = app.server.address()
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0)
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
@@ -132,6 +169,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   return {
     url,
     identityUrl: `${url}/identity/v2.0`,
+    sshPort: ssh.port,
+    tempDir: blobs.dir,
     users,
     state,
     async close() {
@@ -139,7 +178,8 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       closed = true
       scheduler.clear()
       ctx.serviceVm.stop()
-      await app.close()
+      await Promise.all([app.close(), ssh.close()])
+      blobs.close()
     },
     reset: () => controls.reset(),
     setDelays: (d) => controls.setDelays(d),
@@ -161,5 +201,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     serviceVmReports: () => [...ctx.serviceVm.reports],
     serviceVmIdle: () => ctx.serviceVm.idle(),
     usage: (p, u) => ({ ...ctx.quota.holding(p, u) }),
+    failSshCommand: (spec) => controls.failSshCommand(spec),
+    clearSshFailures: () => ctx.masters.clearFailures(),
+    masterFiles: (id) => ctx.masters.files(id),
+    masterJobs: (id) => ctx.masters.jobs(id),
+    sshCommands: () => [...ctx.masters.log],
   }
 }

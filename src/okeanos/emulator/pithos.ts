@@ -2,14 +2,14 @@
  * A minimal Pithos object store (`…/object-store/v1/<account>/<container>/<object>`),
  * enough for LoD's application jars (upstream.md §5.3): containers charged to
  * a project, objects put/get/head/delete, JSON listings. Bytes count against
- * the project's pithos.diskspace.
+ * the project's pithos.diskspace. Object bodies live in files (blobs.ts), streamed in and out.
  */
-import { createHash } from 'node:crypto'
+import { PassThrough, Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { bodyBytes, type Routes } from './app.js'
+import type { Routes } from './app.js'
 import type { Ctx } from './context.js'
-import { Fault, conflict, forbidden, itemNotFound } from './faults.js'
-import { nowIso, type ContainerRec, type UserRec } from './state.js'
+import { Fault, conflict, forbidden, itemNotFound, overLimit } from './faults.js'
+import { nowIso, type ContainerRec, type PithosObject, type UserRec } from './state.js'
 
 const P = '/object-store/v1'
 
@@ -34,7 +34,7 @@ function wantsJson(req: FastifyRequest): boolean {
 
 function containerBytes(c: ContainerRec): number {
   let n = 0
-  for (const o of c.objects.values()) n += o.data.length
+  for (const o of c.objects.values()) n += o.blob.bytes
   return n
 }
 
@@ -45,9 +45,39 @@ function containerHeaders(reply: FastifyReply, c: ContainerRec): void {
   reply.header('last-modified', new Date(c.created).toUTCString())
 }
 
+/**
+ * The request body behind a PassThrough, so a failed write (a 413 past the quota) does not destroy the
+ * request socket, as a pipeline would: the rest of the body is drained and the client gets its answer.
+ */
+function detached(raw: unknown): { stream: Readable; discardRest(): void; aborted(): boolean } {
+  const stream = new PassThrough()
+  if (!(raw instanceof Readable)) {
+    stream.end()
+    return { stream, discardRest: () => {}, aborted: () => false }
+  }
+  let aborted = false
+  const abort = (err?: Error) => {
+    aborted = true
+    stream.destroy(err ?? new Error('request aborted'))
+  }
+  raw.pipe(stream)
+  raw.once('error', abort)
+  raw.once('close', () => {
+    if (!raw.readableEnded) abort()
+  })
+  return {
+    stream,
+    aborted: () => aborted,
+    discardRest() {
+      raw.unpipe(stream)
+      raw.resume()
+    },
+  }
+}
+
 export function registerPithos(routes: Routes): void {
   const ctx = routes.ctx
-  const { state, quota } = ctx
+  const { state, quota, blobs } = ctx
 
   routes.user('GET', `${P}/:account`, 'cyclades', (req, reply, user) => {
     const acc = account(req, user)
@@ -88,7 +118,7 @@ export function registerPithos(routes: Routes): void {
     const objects = [...c.objects.values()].sort((a, b) => a.name.localeCompare(b.name))
     if (objects.length === 0) return reply.code(204).send()
     if (!wantsJson(req)) return reply.type('text/plain; charset=UTF-8').send(objects.map((o) => o.name).join('\n') + '\n')
-    return objects.map((o) => ({ name: o.name, bytes: o.data.length, hash: o.etag, content_type: o.contentType, last_modified: o.modified }))
+    return objects.map((o) => ({ name: o.name, bytes: o.blob.bytes, hash: o.blob.md5, content_type: o.contentType, last_modified: o.modified }))
   })
 
   routes.user('DELETE', `${P}/:account/:container`, 'cyclades', (req, reply, user) => {
@@ -98,33 +128,79 @@ export function registerPithos(routes: Routes): void {
     return reply.code(204).send()
   })
 
-  routes.user('PUT', `${P}/:account/:container/*`, 'cyclades', (req, reply, user) => {
+  // Object bodies stream to and from the blob store (blobs.ts): a 200 MB jar never sits in memory.
+  routes.userStream('PUT', `${P}/:account/:container/*`, 'cyclades', async (req, reply, user) => {
     const c = getContainer(ctx, account(req, user), (req.params as Params).container)
     const name = (req.params as Params)['*']!
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    const length = req.headers['content-length']
+    if (length === undefined && req.headers['transfer-encoding'] === undefined) {
       throw new Fault(411, 'lengthRequired', 'Missing Content-Length header')
     }
-    const data = bodyBytes(req)
     const previous = c.objects.get(name)
-    const delta = data.length - (previous?.data.length ?? 0)
-    if (delta > 0) quota.commission(c.account, c.projectId, { 'pithos.diskspace': delta })
-    else if (delta < 0) quota.release(c.account, c.projectId, { 'pithos.diskspace': -delta })
-    const etag = createHash('md5').update(data).digest('hex')
+    const replaced = previous?.blob.bytes ?? 0
+    // Refuse at once what the declared length says cannot fit; a chunked upload is cut as soon as it
+    // outgrows the quota. Either way the 413 has astakosclient's texts (quota.check builds them).
+    const room = quota.room(c.account, c.projectId, 'pithos.diskspace') + replaced
+    const declared = Number(length)
+    const charge = (bytes: number) => quota.check(c.account, c.projectId, { 'pithos.diskspace': bytes - replaced })
+    if (length !== undefined && Number.isFinite(declared) && declared > room) charge(declared)
+    const body = detached(req.body)
+    let blob
+    try {
+      blob = await blobs.write(body.stream, {
+        limit: room,
+        tooBig: (bytes) => {
+          try {
+            charge(bytes)
+          } catch (err) {
+            return err as Error
+          }
+          return overLimit('Resource Limit Exceeded for your account.')
+        },
+      })
+    } catch (err) {
+      // The client went away mid-upload: nothing is stored, and there is nobody to answer.
+      if (body.aborted()) return reply.hijack()
+      body.discardRest()
+      throw err
+    }
+    const delta = blob.bytes - replaced
+    try {
+      if (delta > 0) quota.commission(c.account, c.projectId, { 'pithos.diskspace': delta })
+      else if (delta < 0) quota.release(c.account, c.projectId, { 'pithos.diskspace': -delta })
+    } catch (err) {
+      blobs.remove(blob)
+      throw err
+    }
+    // Look again: another upload of the same name may have finished while this one streamed.
+    blobs.remove(c.objects.get(name)?.blob)
     const ct = req.headers['content-type']
-    c.objects.set(name, { name, data, contentType: typeof ct === 'string' ? ct : 'application/octet-stream', etag, modified: nowIso() })
-    return reply.code(201).header('etag', etag).send()
+    c.objects.set(name, { name, blob, contentType: typeof ct === 'string' ? ct : 'application/octet-stream', modified: nowIso() })
+    return reply.code(201).header('etag', blob.md5).send()
+  })
+
+  const objectHeaders = (reply: FastifyReply, o: PithosObject) =>
+    reply
+      .header('content-type', o.contentType)
+      .header('content-length', String(o.blob.bytes))
+      .header('etag', o.blob.md5)
+      .header('last-modified', new Date(o.modified).toUTCString())
+
+  // Registered before the GET so Fastify does not add its automatic HEAD.
+  routes.user('HEAD', `${P}/:account/:container/*`, 'cyclades', (req, reply, user) => {
+    const c = getContainer(ctx, account(req, user), (req.params as Params).container)
+    const o = c.objects.get((req.params as Params)['*']!)
+    if (!o) throw itemNotFound('Object does not exist')
+    objectHeaders(reply.code(200), o)
+    return reply.send()
   })
 
   routes.user('GET', `${P}/:account/:container/*`, 'cyclades', (req, reply, user) => {
     const c = getContainer(ctx, account(req, user), (req.params as Params).container)
     const o = c.objects.get((req.params as Params)['*']!)
     if (!o) throw itemNotFound('Object does not exist')
-    return reply
-      .code(200)
-      .header('content-type', o.contentType)
-      .header('etag', o.etag)
-      .header('last-modified', new Date(o.modified).toUTCString())
-      .send(o.data)
+    objectHeaders(reply.code(200), o)
+    return reply.send(blobs.read(o.blob))
   })
 
   routes.user('DELETE', `${P}/:account/:container/*`, 'cyclades', (req, reply, user) => {
@@ -133,7 +209,8 @@ export function registerPithos(routes: Routes): void {
     const o = c.objects.get(name)
     if (!o) throw itemNotFound('Object does not exist')
     c.objects.delete(name)
-    quota.release(c.account, c.projectId, { 'pithos.diskspace': o.data.length })
+    blobs.remove(o.blob)
+    quota.release(c.account, c.projectId, { 'pithos.diskspace': o.blob.bytes })
     return reply.code(204).send()
   })
 }

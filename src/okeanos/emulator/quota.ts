@@ -52,6 +52,12 @@ export class QuotaEngine {
    * is not a member, 413 (first resource that does not fit) otherwise.
    */
   commission(userId: string, projectId: string, charges: Charges): void {
+    const mine = this.check(userId, projectId, charges)
+    for (const [res, qty] of Object.entries(charges) as [ResourceName, number][]) mine[res] += qty ?? 0
+  }
+
+  /** What `commission` checks, without charging anything; answers the user's holding. */
+  check(userId: string, projectId: string, charges: Charges): Record<ResourceName, number> {
     const user = this.state.users.get(userId)
     const project = this.state.projects.get(projectId)
     if (!user || !project || !user.projects.includes(projectId)) {
@@ -65,7 +71,17 @@ export class QuotaEngine {
       if (mine[res] + qty > member[res]) throw overLimitFor(res, member[res] - mine[res], qty)
       if (theirs[res] + qty > projectLimits[res]) throw overLimitFor(res, projectLimits[res] - theirs[res], qty)
     }
-    for (const [res, qty] of Object.entries(charges) as [ResourceName, number][]) mine[res] += qty ?? 0
+    return mine
+  }
+
+  /** How much more of `res` the user may be charged in the project now (0 if not a member). */
+  room(userId: string, projectId: string, res: ResourceName): number {
+    const user = this.state.users.get(userId)
+    const project = this.state.projects.get(projectId)
+    if (!user || !project || !user.projects.includes(projectId)) return 0
+    const { member, project: projectLimits } = this.limits(project)
+    const left = Math.min(member[res] - this.holding(projectId, userId)[res], projectLimits[res] - this.projectUsage(projectId)[res])
+    return Math.max(0, left)
   }
 
   /** Give back `charges` (never below zero). */

@@ -8,6 +8,7 @@
  * flavors are numbers; networks, subnets, ports and floating IPs are numbers
  * here and digit strings in Network-API bodies; images, users, projects uuids.
  */
+import type { BlobRef } from './blobs.js'
 import type { EmulatorDelays } from './delays.js'
 import type { ResourceName } from './resources.js'
 
@@ -97,6 +98,8 @@ export interface ServerRec {
   runCharged: boolean
   /** Set once the first build reached ACTIVE (the service VM reports only then). */
   everActive: boolean
+  /** How many times the server came up (build, start, reboot): a master VM's jobs do not survive a boot. */
+  boots: number
   volumeId: number
 }
 
@@ -168,9 +171,9 @@ export interface FloatingIpRec {
 
 export interface PithosObject {
   name: string
-  data: Buffer
+  /** The bytes, in the emulator's blob store (blobs.ts), never in memory. */
+  blob: BlobRef
   contentType: string
-  etag: string
   modified: string
 }
 

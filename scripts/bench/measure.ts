@@ -1,0 +1,78 @@
+import autocannon from 'autocannon'
+
+// One load run with autocannon against a server, and what the server spent on it.
+
+export interface Load {
+  method: 'GET' | 'POST'
+  path: string
+  headers: Record<string, string>
+  /** A new body for every request (status updates must differ from the current status). */
+  body?: () => string
+  /** A new path for every request (reads that go round the instances). */
+  nextPath?: () => string
+}
+
+export interface Result {
+  rps: number
+  p50: number
+  p99: number
+  /** Answers other than 2xx, and connection errors. */
+  errors: number
+  requests: number
+  /** The server's CPU time per answered request: steadier than req/s on a machine that is doing other work. */
+  cpuUs: number
+}
+
+export interface Target {
+  url: string
+  cpuMs(): number
+}
+
+export async function measure(target: Target, load: Load, seconds: number, connections: number): Promise<Result> {
+  const { body, nextPath } = load
+  const cpuBefore = target.cpuMs()
+  const result = await autocannon({
+    url: target.url,
+    connections,
+    duration: seconds,
+    requests: [
+      {
+        method: load.method,
+        path: load.path,
+        headers: load.headers,
+        ...((body || nextPath) && {
+          setupRequest: (request: autocannon.Request) => ({
+            ...request,
+            ...(body && { body: body() }),
+            ...(nextPath && { path: nextPath() }),
+          }),
+        }),
+      },
+    ],
+  })
+  const cpuMs = target.cpuMs() - cpuBefore
+  const requests = result.requests.total
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+    requests,
+    cpuUs: requests > 0 ? (cpuMs * 1000) / requests : 0,
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+/** Rounds of one server on one endpoint: mean req/s, median latencies, CPU over all requests. */
+export function combine(rounds: Result[]): Result {
+  const requests = rounds.reduce((sum, r) => sum + r.requests, 0)
+  return {
+    rps: rounds.reduce((sum, r) => sum + r.rps, 0) / rounds.length,
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    requests,
+    cpuUs: requests > 0 ? rounds.reduce((sum, r) => sum + r.cpuUs * r.requests, 0) / requests : 0,
+  }
+}

@@ -1,0 +1,79 @@
+import { Type, type Static } from 'typebox'
+
+// Events of applications (jars on Pithos), in their own `app-<uuid>` streams, and of their deployments and
+// jobs, which live in the instance's stream: the instance owns its job slots, so "one batch and one streaming
+// job" is decided in one place.
+
+export const ApplicationType = Type.Union([Type.Literal('BATCH'), Type.Literal('STREAMING')])
+export type ApplicationType = Static<typeof ApplicationType>
+
+export const AppUploadRequested = Type.Object({
+  owner: Type.String(),
+  /** The file name, unique per ~okeanos project. */
+  name: Type.String(),
+  project_id: Type.String(),
+  project_name: Type.String(),
+  /** The Pithos container: one per project, `lambda_applications_<project name>`. */
+  container: Type.String(),
+  description: Type.String(),
+  type: ApplicationType,
+  execution_environment_name: Type.String(),
+  /** Bytes received. */
+  size: Type.Integer(),
+})
+
+const Failure = Type.Object({ failure_message: Type.String() })
+const Empty = Type.Object({})
+
+/** A record a service VM keeps at the status family (upstream §3): no jar of ours behind it. */
+export const AppRegistered = Type.Object({
+  owner: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  status: Type.String(),
+  failure_message: Type.String(),
+})
+
+export const applicationEventSchemas = {
+  AppUploadRequested,
+  AppRegistered,
+  AppStatusChanged: Type.Object({ status: Type.String(), failure_message: Type.String() }),
+  /** The status family's counter of how often the application was started (+1 or -1). */
+  AppTimesStartedChanged: Type.Object({ delta: Type.Integer() }),
+  AppUploaded: Empty,
+  AppUploadFailed: Failure,
+  AppDeleteRequested: Empty,
+  AppDeleted: Empty,
+  AppDeleteFailed: Failure,
+} as const
+
+export type ApplicationEventType = keyof typeof applicationEventSchemas
+export type ApplicationEvent = {
+  [K in ApplicationEventType]: { type: K; data: Static<(typeof applicationEventSchemas)[K]> }
+}[ApplicationEventType]
+
+const AppRef = Type.Object({ app_id: Type.String() })
+
+/** Deployment and job events, in the instance's stream. */
+export const deploymentEventSchemas = {
+  AppDeployRequested: Type.Object({ app_id: Type.String(), name: Type.String(), type: ApplicationType, container: Type.String() }),
+  AppDeployed: AppRef,
+  AppDeployFailed: Type.Object({ app_id: Type.String(), failure_message: Type.String() }),
+  AppWithdrawRequested: AppRef,
+  AppWithdrawn: AppRef,
+  AppStartRequested: Type.Object({ app_id: Type.String(), execution_environment_name: Type.String() }),
+  AppStarted: AppRef,
+  AppStopRequested: Type.Object({ app_id: Type.String(), execution_environment_name: Type.String() }),
+  AppStopped: AppRef,
+  /** A job command failed on the master: the job is as it was before the request. */
+  AppJobFailed: Type.Object({ app_id: Type.String(), action: Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('withdraw')]), failure_message: Type.String() }),
+} as const
+
+export type DeploymentEventType = keyof typeof deploymentEventSchemas
+export type DeploymentEvent = {
+  [K in DeploymentEventType]: { type: K; data: Static<(typeof deploymentEventSchemas)[K]> }
+}[DeploymentEventType]
+
+export function applicationStream(id: string): string {
+  return `app-${id}`
+}

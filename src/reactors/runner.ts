@@ -1,0 +1,176 @@
+import type { EventLog, RecordedEvent, Subscription } from '../eventlog/port.js'
+import { InstanceStatus, type InstanceStatusCode } from '../domain/statuses.js'
+import { failureMessage, JobAbandoned, JobContext, type ReactorDeps } from './context.js'
+import { destroy, start, stop } from './lifecycle.js'
+import { provision, ProvisioningFailed, reactorName as provisioningReactor, stillBuilding } from './provisioning.js'
+import { deleteUpload, onMaster, reactorName as applicationsReactor, storeUpload, type AppAction } from './applications.js'
+
+// Turns the events that ask for work on ~okeanos into jobs, and runs them: one job at a time per instance
+// (in the order they were asked for), a bounded number at a time overall. Jobs are not remembered anywhere
+// but in the instances' streams: at start the runner looks for instances still PENDING, STARTING, STOPPING or
+// DESTROYING and resumes their jobs, which pick up from the last step they recorded.
+
+export type JobKind = 'provision' | 'start' | 'stop' | 'destroy' | 'upload' | 'delete-app' | `app-${AppAction}`
+
+/** The events that ask for a job: the job's kind, and what it is about besides its stream (an application). */
+const jobOfEvent: Record<string, (event: RecordedEvent) => { kind: JobKind; arg?: string }> = {
+  InstanceRequested: () => ({ kind: 'provision' }),
+  InstanceStartRequested: () => ({ kind: 'start' }),
+  InstanceStopRequested: () => ({ kind: 'stop' }),
+  InstanceDestroyRequested: () => ({ kind: 'destroy' }),
+  AppUploadRequested: () => ({ kind: 'upload' }),
+  AppDeleteRequested: () => ({ kind: 'delete-app' }),
+  AppDeployRequested: (e) => ({ kind: 'app-deploy', arg: appOf(e) }),
+  AppWithdrawRequested: (e) => ({ kind: 'app-withdraw', arg: appOf(e) }),
+  AppStartRequested: (e) => ({ kind: 'app-start', arg: appOf(e) }),
+  AppStopRequested: (e) => ({ kind: 'app-stop', arg: appOf(e) }),
+}
+
+const appOf = (event: RecordedEvent) => (event.data as { app_id: string }).app_id
+
+const jobOfStatus: Partial<Record<InstanceStatusCode, JobKind>> = {
+  [InstanceStatus.PENDING]: 'provision',
+  [InstanceStatus.STARTING]: 'start',
+  [InstanceStatus.STOPPING]: 'stop',
+  [InstanceStatus.DESTROYING]: 'destroy',
+}
+
+const jobs: Record<JobKind, { reactor: string; run: (job: JobContext, arg: string) => Promise<void> }> = {
+  provision: { reactor: provisioningReactor, run: provision },
+  start: { reactor: 'lifecycle', run: start },
+  stop: { reactor: 'lifecycle', run: stop },
+  destroy: { reactor: 'lifecycle', run: destroy },
+  upload: { reactor: applicationsReactor, run: storeUpload },
+  'delete-app': { reactor: applicationsReactor, run: deleteUpload },
+  'app-deploy': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'deploy') },
+  'app-withdraw': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'withdraw') },
+  'app-start': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'start') },
+  'app-stop': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'stop') },
+}
+
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'abandoned'
+
+export interface ReactorRunnerOptions {
+  deps: Omit<ReactorDeps, 'stopping'>
+  /** Instances whose job was not finished when the service last stopped. */
+  unfinished: () => Array<{ id: string; status: InstanceStatusCode; master_node_id: number | null }>
+  /** Applications still UPLOADING when the service last stopped. */
+  uploading: () => string[]
+  concurrency: number
+  onError?: (error: unknown, instanceId: string, kind: JobKind) => void
+}
+
+export class ReactorRunner {
+  private readonly chains = new Map<string, Promise<void>>()
+  private readonly queued = new Map<string, Set<string>>()
+  private readonly counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, failed: 0, abandoned: 0 }
+  private readonly waiting: Array<() => void> = []
+  private subscription: Subscription | undefined
+  private stopping = false
+  private readonly deps: ReactorDeps
+
+  constructor(private readonly options: ReactorRunnerOptions) {
+    this.deps = { ...options.deps, stopping: () => this.stopping }
+  }
+
+  /** Follows the log from its head, after queueing the jobs a previous run left unfinished. */
+  async start(log: EventLog): Promise<void> {
+    const head = await log.headPosition()
+    this.subscription = log.subscribe(head, (events) => this.onEvents(events))
+    for (const { id, status, master_node_id } of this.options.unfinished()) {
+      const kind = jobOfStatus[status] ?? (master_node_id === null && stillBuilding(status) ? 'provision' : undefined)
+      if (kind) this.enqueue(id, kind)
+    }
+    for (const id of this.options.uploading()) this.enqueue(id, 'upload')
+  }
+
+  private onEvents(events: RecordedEvent[]): void {
+    for (const event of events) {
+      const job = jobOfEvent[event.type]?.(event)
+      if (job) this.enqueue(event.stream.slice(event.stream.indexOf('-') + 1), job.kind, job.arg)
+    }
+  }
+
+  jobCounts(): Record<JobState, number> {
+    return { ...this.counts }
+  }
+
+  /** Resolves when no job is queued or running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()])
+  }
+
+  private enqueue(instanceId: string, kind: JobKind, arg = ''): void {
+    if (this.stopping) return
+    const pending = this.queued.get(instanceId) ?? new Set<string>()
+    const name = `${kind}:${arg}`
+    if (pending.has(name)) return // the same job is already waiting: it will see the latest state
+    pending.add(name)
+    this.queued.set(instanceId, pending)
+    this.counts.queued++
+    const previous = this.chains.get(instanceId) ?? Promise.resolve()
+    const chain = previous.then(() => this.run(instanceId, kind, arg))
+    this.chains.set(instanceId, chain)
+    void chain.then(() => {
+      if (this.chains.get(instanceId) === chain) this.chains.delete(instanceId)
+    })
+  }
+
+  /** Takes a running slot, waiting for one if all are taken; a finishing job hands its slot on. */
+  private async slot(): Promise<void> {
+    if (this.counts.running < this.options.concurrency) {
+      this.counts.running++
+      return
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  private releaseSlot(): void {
+    const next = this.waiting.shift()
+    if (next) next()
+    else this.counts.running--
+  }
+
+  private async run(instanceId: string, kind: JobKind, arg: string): Promise<void> {
+    await this.slot()
+    this.queued.get(instanceId)?.delete(`${kind}:${arg}`)
+    this.counts.queued--
+    const { reactor, run } = jobs[kind]
+    const job = new JobContext(this.deps, instanceId, reactor)
+    let outcome: JobState = 'done'
+    try {
+      await run(job, arg)
+    } catch (error) {
+      if (error instanceof JobAbandoned) outcome = 'abandoned'
+      else {
+        outcome = 'failed'
+        await this.fail(job, kind, error)
+      }
+    } finally {
+      this.counts[outcome]++
+      this.releaseSlot()
+    }
+  }
+
+  /** Records how the job failed: CLUSTER_FAILED for a build, FAILED otherwise, with ~okeanos's words. */
+  private async fail(job: JobContext, kind: JobKind, error: unknown): Promise<void> {
+    this.options.onError?.(error, job.instanceId, kind)
+    if (this.stopping) return
+    const status = error instanceof ProvisioningFailed ? InstanceStatus.CLUSTER_FAILED : InstanceStatus.FAILED
+    try {
+      const instance = await job.instance()
+      const expected = jobOfStatus[instance.status]
+      if (expected === kind) await job.setStatus(status, failureMessage(error))
+    } catch (recordError) {
+      this.options.onError?.(recordError, job.instanceId, kind)
+    }
+  }
+
+  /** Stops taking jobs; running ones end at their next step and are resumed by the next start. */
+  async close(): Promise<void> {
+    this.stopping = true
+    this.subscription?.close()
+    for (const resolve of this.waiting.splice(0)) resolve()
+    await this.idle()
+  }
+}

@@ -1,0 +1,41 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { randomUUID } from 'node:crypto'
+import { requestedBy, startHarness, statusChanged } from '../support/harness.js'
+import { requestArbitrary } from './requests.js'
+import { routesOf } from './routes.js'
+
+// Thousands of random and mutated requests against every route (test/fuzz/requests.ts): nothing answers 5xx,
+// nothing crashes, every error has the envelope, and a refused request leaves the log as it was. The seed is
+// fixed so that CI runs the same requests every time; FUZZ_RUNS and FUZZ_SEED explore further.
+
+const runs = Number(process.env.FUZZ_RUNS ?? 2500)
+const seed = Number(process.env.FUZZ_SEED ?? 20_161_107)
+
+t.test('no request makes the service fail or a refused one change the log', async (t) => {
+  const h = await startHarness(t, { bodyLimit: 64 * 1024 })
+  const mine = randomUUID()
+  const theirs = randomUUID()
+  await h.given(mine, requestedBy(h.alice.id, 'mine'), statusChanged('0'))
+  await h.given(theirs, requestedBy(h.bob.id, 'theirs'), statusChanged('1'))
+  const routes = routesOf(h.service.app)
+  t.ok(routes.length >= 30, `fuzzing ${routes.length} routes`)
+  const statuses = new Map<number, number>()
+  await fc.assert(
+    fc.asyncProperty(requestArbitrary(routes, { tokens: [h.alice.token, h.bob.token], ids: [mine, theirs] }), async (request) => {
+      const before = h.service.log.headPositionSync()
+      const res = await h.service.app.inject(request)
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+      if (res.statusCode >= 500) throw new Error(`${res.statusCode}: ${res.body.slice(0, 300)}`)
+      if (res.statusCode < 400) return
+      if (h.service.log.headPositionSync() !== before) throw new Error(`a refused request (${res.statusCode}) appended to the log`)
+      if (request.method === 'HEAD') return
+      const body = res.json() as { errors?: Array<{ status?: unknown; detail?: unknown }> }
+      const first = body.errors?.[0]
+      if (first?.status !== res.statusCode || !first.detail) throw new Error(`no error envelope: ${res.body.slice(0, 300)}`)
+    }),
+    { numRuns: runs, seed, endOnFailure: true },
+  )
+  t.comment(`answers: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`)
+  t.ok(statuses.size > 5, 'the requests reached many kinds of answer')
+})

@@ -1,0 +1,42 @@
+import t from 'tap'
+import { ConfigError } from '../../src/config-errors.js'
+import { loadConfig } from '../../src/config.js'
+
+// A bad variable stops the service with a message that says what it must be and what it was.
+
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems
+    throw error
+  }
+  return []
+}
+
+t.test('defaults need no variable at all', async (t) => {
+  t.match(loadConfig({}), { PORT: 8080, LOD_SYNC: 'full', LOD_SSE_HEARTBEAT_SECONDS: 15 })
+})
+
+t.test('each bad value is named with what it must be', async (t) => {
+  t.same(problems({ PORT: 'abc' }), ["PORT must be an integer from 0 to 65535, got 'abc'"])
+  t.same(problems({ PORT: '70000' }), ["PORT must be an integer from 0 to 65535, got '70000'"])
+  t.same(problems({ LOD_SYNC: 'fast' }), ["LOD_SYNC must be one of full, normal, got 'fast'"])
+  t.same(problems({ LOD_TRUST_PROXY: 'maybe' }), ["LOD_TRUST_PROXY must be true or false, got 'maybe'"])
+  t.same(problems({ LOD_OKEANOS_TIMEOUT_MS: '5' }), ["LOD_OKEANOS_TIMEOUT_MS must be an integer of at least 100, got '5'"])
+  t.same(problems({ LOD_OKEANOS_IDENTITY_URL: 'accounts.okeanos.grnet.gr' }), [
+    "LOD_OKEANOS_IDENTITY_URL must be an http:// or https:// URL, got 'accounts.okeanos.grnet.gr'",
+  ])
+  t.same(problems({ LOD_SSE_HEARTBEAT_SECONDS: '0' }), ["LOD_SSE_HEARTBEAT_SECONDS must be an integer from 1 to 3600, got '0'"])
+})
+
+t.test('every bad variable is reported at once, and a secret is never echoed', async (t) => {
+  const error = t.throws(() => loadConfig({ PORT: '-1', LOD_LOG_LEVEL: 'loud', LOD_SECRET_KEY: 'hunter2' })) as ConfigError
+  t.same(error.problems, [
+    "PORT must be an integer from 0 to 65535, got '-1'",
+    "LOD_SECRET_KEY must be 32 bytes in base64 (44 characters ending in \"=\"), got a value of 7 characters",
+    'LOD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got \'loud\'',
+  ])
+  t.notMatch(error.message, 'hunter2')
+  t.match(error.message, /^Invalid configuration \(see README "Configuration"\):\n {2}PORT/)
+})
