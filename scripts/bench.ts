@@ -71,7 +71,8 @@ function loads(ids: string[]): Record<string, Load> {
 
 const fmt = (r: Result) =>
   `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
-  `CPU ${r.cpuUs.toFixed(0).padStart(4)} µs/req${r.errors ? `  (${r.errors} non-2xx)` : ''}`
+  `CPU ${r.cpuUs.toFixed(0).padStart(4)} µs/req` +
+  (r.errors ? `  (non-2xx: ${Object.entries(r.failures).map(([code, n]) => `${n}× ${code}`).join(', ')})` : '')
 
 // The load generator keeps core 0; the server being measured has core 1 to itself (they take turns).
 const pin = await hasTaskset()

@@ -18,6 +18,8 @@ export interface Result {
   p99: number
   /** Answers other than 2xx, and connection errors. */
   errors: number
+  /** The answers other than 2xx, by status code. */
+  failures: Record<string, number>
   requests: number
   /** The server's CPU time per answered request: steadier than req/s on a machine that is doing other work. */
   cpuUs: number
@@ -52,11 +54,16 @@ export async function measure(target: Target, load: Load, seconds: number, conne
   })
   const cpuMs = target.cpuMs() - cpuBefore
   const requests = result.requests.total
+  const failures: Record<string, number> = {}
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {}))
+    if (!code.startsWith('2') && stats.count) failures[code] = stats.count
+  if (result.errors) failures.error = result.errors
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.non2xx + result.errors,
+    failures,
     requests,
     cpuUs: requests > 0 ? (cpuMs * 1000) / requests : 0,
   }
@@ -72,6 +79,10 @@ export function combine(rounds: Result[]): Result {
     p50: median(rounds.map((r) => r.p50)),
     p99: median(rounds.map((r) => r.p99)),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    failures: rounds.reduce<Record<string, number>>((all, r) => {
+      for (const [code, count] of Object.entries(r.failures)) all[code] = (all[code] ?? 0) + count
+      return all
+    }, {}),
     requests,
     cpuUs: requests > 0 ? rounds.reduce((sum, r) => sum + r.cpuUs * r.requests, 0) / requests : 0,
   }

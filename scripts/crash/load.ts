@@ -20,6 +20,8 @@ export class Load {
   readonly refused: Array<{ command: Command; status: number }> = []
   /** Sends that ended without an answer (each a retry later). */
   unanswered = 0
+  /** Retries answered with the first answer (`Idempotent-Replayed`): the command had been committed. */
+  replayed = 0
   private readonly instances: string[] = []
   private readonly retries: Command[] = []
   private issued = 0
@@ -88,6 +90,7 @@ export class Load {
       this.refused.push({ command, status: response.status })
       return
     }
+    if (response.headers.get('idempotent-replayed') === 'true') this.replayed++
     this.acknowledged.push(command)
     if (command.kind === 'create') this.instances.push((JSON.parse(body) as { data: Array<{ id: string }> }).data[0]!.id)
   }

@@ -32,6 +32,7 @@ export interface CrashReport extends Verdict {
   acknowledged: number
   refused: number
   unanswered: number
+  replayed: number
   kills: number
   seconds: number
 }
@@ -69,6 +70,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       acknowledged: load.acknowledged.length,
       refused: load.refused.length,
       unanswered: load.unanswered,
+      replayed: load.replayed,
       kills: server.kills,
       seconds: (performance.now() - started) / 1000,
     }
@@ -84,7 +86,8 @@ export function describe(report: CrashReport): string[] {
   return [
     `commands acknowledged: ${report.acknowledged}, kills survived: ${report.kills}, lost: ${report.lost.length}`,
     `duplicated: ${report.duplicated.length}, refused (4xx): ${report.refused}, refused but stored: ${report.refusedButStored.length}, ` +
-      `sends without an answer (sent again): ${report.unanswered}, events in the log: ${report.events}`,
+      `sends without an answer (sent again with their key): ${report.unanswered}; retries answered from the idempotency ` +
+      `record (committed before the kill): ${report.replayed}; events in the log: ${report.events}`,
     report.readModelDifferences.length === 0
       ? 'read models: equal to a fresh rebuild from the log'
       : `read models differ from a fresh rebuild in: ${report.readModelDifferences.join(', ')}`,

@@ -1,6 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { requestedBy, startHarness, statusChanged } from '../support/harness.js'
 import { requestArbitrary } from './requests.js'
 import { routesOf } from './routes.js'
@@ -9,7 +10,7 @@ import { routesOf } from './routes.js'
 // nothing crashes, every error has the envelope, and a refused request leaves the log as it was. The seed is
 // fixed so that CI runs the same requests every time; FUZZ_RUNS and FUZZ_SEED explore further.
 
-const runs = Number(process.env.FUZZ_RUNS ?? 2500)
+const runs = Number(process.env.FUZZ_RUNS ?? 4000)
 const seed = Number(process.env.FUZZ_SEED ?? 20_161_107)
 
 t.test('no request makes the service fail or a refused one change the log', async (t) => {
@@ -18,13 +19,19 @@ t.test('no request makes the service fail or a refused one change the log', asyn
   const theirs = randomUUID()
   await h.given(mine, requestedBy(h.alice.id, 'mine'), statusChanged('0'))
   await h.given(theirs, requestedBy(h.bob.id, 'theirs'), statusChanged('1'))
-  const routes = routesOf(h.service.app)
+  const routes = await routesOf(h.service.app)
   t.ok(routes.length >= 30, `fuzzing ${routes.length} routes`)
   const statuses = new Map<number, number>()
   await fc.assert(
     fc.asyncProperty(requestArbitrary(routes, { tokens: [h.alice.token, h.bob.token], ids: [mine, theirs] }), async (request) => {
       const before = h.service.log.headPositionSync()
-      const res = await h.service.app.inject(request)
+      const patience = new AbortController()
+      const res = await Promise.race([
+        h.service.app.inject(request).finally(() => patience.abort()),
+        sleep(10_000, undefined, { signal: patience.signal }).then(() => {
+          throw new Error(`no answer in 10 s: ${request.method} ${request.url}`)
+        }, () => undefined as never),
+      ])
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
       if (res.statusCode >= 500) throw new Error(`${res.statusCode}: ${res.body.slice(0, 300)}`)
       if (res.statusCode < 400) return
@@ -38,4 +45,21 @@ t.test('no request makes the service fail or a refused one change the log', asyn
   )
   t.comment(`answers: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`)
   t.ok(statuses.size > 5, 'the requests reached many kinds of answer')
+})
+
+// Found by this fuzz: reported, not ours to fix here. It stays visible as a todo until the upload answers.
+t.test('a truncated upload gets an answer', async (t) => {
+  const h = await startHarness(t)
+  const url = await h.service.app.listen({ port: 0, host: '127.0.0.1' })
+  const body =
+    '--B\r\nContent-Disposition: form-data; name="type"\r\n\r\nbatch\r\n' +
+    '--B\r\nContent-Disposition: form-data; name="file"; filename="a.jar"\r\nContent-Type: application/java-archive\r\n\r\nPK\u0003\u0004junk\r\n--B'
+  // Over a socket, so that giving up closes it and lets the service stop at once.
+  const status = await fetch(`${url}/api/apps/`, {
+    method: 'POST',
+    headers: { authorization: `Token ${h.alice.token}`, 'content-type': 'multipart/form-data; boundary=B' },
+    body,
+    signal: AbortSignal.timeout(2_000),
+  }).then((response) => response.status, () => 'no answer in 2 s')
+  t.equal(status, 400, 'a 400, not silence', { todo: 'POST /api/apps/ hangs on a multipart body cut short after its file part' })
 })

@@ -82,11 +82,13 @@ export function installMetrics(app: FastifyInstance, operations: Operations, opt
     },
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback-style: every request runs it, and an async hook costs each a promise and a microtask more.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route's pattern, not the path, so that ids do not make a time series each.
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }
     requests.inc(labels)
     latency.observe(labels, reply.elapsedTime / 1000)
+    done()
   })
 
   app.get('/metrics', { config: { docs } }, async (_request, reply) =>
