@@ -140,6 +140,10 @@ export function applicationQueries(db: Database.Database, t: TableName = (name) 
   const users = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM (SELECT owner FROM ${apps} UNION SELECT owner FROM "${t('instances')}")`)
 
   const uploadingIds = db.prepare<[], { id: string }>(`SELECT id FROM ${apps} WHERE status = '1' AND container <> ''`)
+  const allIds = db.prepare<[], string>(`SELECT id FROM ${apps} ORDER BY created_position`).pluck()
+  const instancesWithDeployments = db
+    .prepare<[], string>(`SELECT instance_id FROM ${deployments} GROUP BY instance_id ORDER BY min(position)`)
+    .pluck()
 
   const item = (row: ApplicationRow, deployed: boolean): ApplicationListItem => ({
     id: row.id,
@@ -219,6 +223,16 @@ export function applicationQueries(db: Database.Database, t: TableName = (name) 
     /** Uploads not yet on Pithos (a reactor's unfinished work). */
     uploading(): string[] {
       return uploadingIds.all().map((row) => row.id)
+    },
+
+    /** Every application not deleted (one may have a delete still to do on Pithos). */
+    ids(): string[] {
+      return allIds.all()
+    },
+
+    /** The instances with a deployment (one may have an application job still to do on its master). */
+    instancesWithDeployments(): string[] {
+      return instancesWithDeployments.all()
     },
 
     nameTaken(owner: string, projectId: string, name: string): boolean {

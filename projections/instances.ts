@@ -6,7 +6,7 @@ import { InstanceStatus, instanceStatusCodes, type InstanceStatusCode, type Stat
 import type { RecordedEvent } from '../src/eventlog/port.js'
 import { replyCacheOf } from './reply-cache.js'
 import { isPlainInfo, plainInfoHead, renderInfo, renderInfoHead, renderStatus } from './instance-json.js'
-import type { Projection, TableName } from './projection.js'
+import type { Fold, Projection, TableName } from './projection.js'
 
 // The lambda-instance read model: one row per instance, behind details, the two lists and the counts.
 
@@ -78,14 +78,7 @@ export const instancesProjection: Projection = {
       `UPDATE "${t('instance_counts')}" SET active = active - 1 WHERE owner IN ((SELECT owner FROM "${t('instances')}" WHERE id = ?), '')`,
     )
     const setMaster = db.prepare(`UPDATE "${t('instances')}" SET master_node_id = ? WHERE id = ?`)
-    const deploy = db.prepare(
-      `INSERT INTO "${t('instance_applications')}" (instance_id, application_id, name, type, started, position)
-       VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
-    )
-    const undeploy = db.prepare(`DELETE FROM "${t('instance_applications')}" WHERE instance_id = ? AND application_id = ?`)
-    const setStarted = db.prepare(`UPDATE "${t('instance_applications')}" SET started = ? WHERE instance_id = ? AND application_id = ?`)
-    const stopApplications = db.prepare(`UPDATE "${t('instance_applications')}" SET started = 0 WHERE instance_id = ?`)
-    const dropApplications = db.prepare(`DELETE FROM "${t('instance_applications')}" WHERE instance_id = ?`)
+    const applications = applicationStatements(db, t)
     const cache = t('instances') === 'instances' ? replyCacheOf(db) : undefined
 
     return (recorded: RecordedEvent) => {
@@ -94,46 +87,184 @@ export const instancesProjection: Projection = {
       const id = recorded.stream.slice('instance-'.length)
       const event = { type: recorded.type, data: recorded.data } as InstanceEvent
       if (event.type === 'InstanceRequested' || event.type === 'InstanceRegistered') {
-        const { status, failureMessage } = statusAfter(event)!
-        const { owner, name, instance_info } = event.data
-        // What a create stores needs no rendering: the details concatenate it (instance-json.ts).
-        const head = isPlainInfo(instance_info) ? null : renderInfoHead(id, name, instance_info)
-        if (insert.run(id, owner, name, status, failureMessage, JSON.stringify(instance_info), recorded.position, head).changes === 0) return
-        const active = status === InstanceStatus.DESTROYED ? 0 : 1
-        counted.run(owner, active, active)
+        const row = newRow(id, event, recorded.position)
+        if (insert.run(row[0], row[1], row[2], row[3], row[4], row[5], row[7], row[8]).changes === 0) return
+        const active = row[3] === InstanceStatus.DESTROYED ? 0 : 1
+        counted.run(row[1], active, active)
         return
       }
       if (event.type === 'ClusterProvisioned') {
         setMaster.run(event.data.master.id, id)
         return
       }
-      switch (event.type) {
-        case 'AppDeployRequested':
-          deploy.run(id, event.data.app_id, event.data.name, event.data.type, recorded.position)
-          return
-        case 'AppDeployFailed':
-        case 'AppWithdrawn':
-          undeploy.run(id, event.data.app_id)
-          return
-        case 'AppStarted':
-          setStarted.run(1, id, event.data.app_id)
-          return
-        case 'AppStopped':
-          setStarted.run(0, id, event.data.app_id)
-          return
-        case 'AppJobFailed':
-          if (event.data.action !== 'withdraw') setStarted.run(event.data.action === 'stop' ? 1 : 0, id, event.data.app_id)
-          return
-      }
+      if (applications.apply(id, event, recorded.position)) return
       const next = statusAfter(event)
       if (!next) return
       if (setStatus.run(next.status, next.failureMessage, id).changes === 0) return
       if (next.status === InstanceStatus.DESTROYED) destroyed.run(id)
-      // As in the original: stopping frees the job slots, destroying drops the deployments.
-      if (next.status === InstanceStatus.STOPPING) stopApplications.run(id)
-      if (next.status === InstanceStatus.DESTROYING) dropApplications.run(id)
+      applications.statusChanged(id, next.status)
     }
   },
+
+  fold: (db, t) => foldInstances(db, t),
+}
+
+/** The instances projection's fold (Projection.fold), keeping at most `keptRows` rows (some 1 KB each) in memory. */
+export function foldInstances(db: Database.Database, t: TableName, keptRows = 20_000): Fold {
+  const write = db.prepare(
+    `INSERT INTO "${t('instances')}" (id, owner, name, status, failure_message, instance_info, master_node_id, created_position, info_head)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, failure_message = excluded.failure_message, master_node_id = excluded.master_node_id`,
+  )
+  const read = db
+    .prepare<[string], InstanceRow>(
+      `SELECT id, owner, name, status, failure_message, instance_info, master_node_id, created_position, info_head
+       FROM "${t('instances')}" WHERE id = ?`,
+    )
+    .raw()
+  const addCounts = db.prepare(
+    `INSERT INTO "${t('instance_counts')}" (owner, total, active) VALUES (?, ?, ?)
+     ON CONFLICT (owner) DO UPDATE SET total = total + excluded.total, active = active + excluded.active`,
+  )
+  const applications = applicationStatements(db, t)
+  // Rows as of the last event, the most recently created last. Each is written once, when it is forgotten or at
+  // the flush: beyond `keptRows` the oldest are written and forgotten, and read back if their instance has
+  // events again: however long the log, memory grows only by the id of each forgotten instance. The table holds
+  // only what this fold wrote, so an instance neither kept nor forgotten has no row.
+  const rows = new Map<string, InstanceRow>()
+  const changed = new Set<InstanceRow>()
+  const forgotten = new Set<string>()
+  const counts = new Map<string, [total: number, active: number]>()
+  const count = (owner: string, total: number, active: number) => {
+    for (const key of [owner, '']) {
+      const delta = counts.get(key)
+      if (delta) {
+        delta[0] += total
+        delta[1] += active
+      } else counts.set(key, [total, active])
+    }
+  }
+  const rowOf = (id: string): InstanceRow | undefined => {
+    let row = rows.get(id)
+    if (row === undefined && forgotten.delete(id)) {
+      row = read.get(id)!
+      rows.set(id, row)
+    }
+    return row
+  }
+  const forgetOldest = () => {
+    let forget = rows.size - keptRows / 2
+    for (const [id, row] of rows) {
+      if (forget-- === 0) break
+      if (changed.delete(row)) write.run(...row)
+      rows.delete(id)
+      forgotten.add(id)
+    }
+  }
+
+  return {
+    apply(recorded) {
+      if (!instanceEventTypes.has(recorded.type)) return
+      const id = recorded.stream.slice('instance-'.length)
+      const event = { type: recorded.type, data: recorded.data } as InstanceEvent
+      if (event.type === 'InstanceRequested' || event.type === 'InstanceRegistered') {
+        if (rowOf(id)) return
+        const row = newRow(id, event, recorded.position)
+        rows.set(id, row)
+        changed.add(row)
+        count(row[1], 1, row[3] === InstanceStatus.DESTROYED ? 0 : 1)
+        if (rows.size > keptRows) forgetOldest()
+        return
+      }
+      if (event.type === 'ClusterProvisioned') {
+        const row = rowOf(id)
+        if (row) {
+          row[6] = event.data.master.id
+          changed.add(row)
+        }
+        return
+      }
+      if (applications.apply(id, event, recorded.position)) return
+      const next = statusAfter(event)
+      if (!next) return
+      const row = rowOf(id)
+      if (!row || row[3] === InstanceStatus.DESTROYED) return
+      row[3] = next.status
+      row[4] = next.failureMessage
+      changed.add(row)
+      if (next.status === InstanceStatus.DESTROYED) count(row[1], 0, -1)
+      applications.statusChanged(id, next.status)
+    },
+    flush() {
+      for (const row of changed) write.run(...row)
+      changed.clear()
+      for (const [owner, [total, active]] of counts) addCounts.run(owner, total, active)
+      counts.clear()
+    },
+  }
+}
+
+/** An instances row, in the table's column order. */
+type InstanceRow = [
+  id: string,
+  owner: string,
+  name: string,
+  status: string,
+  failure_message: string,
+  instance_info: string,
+  master_node_id: number | null,
+  created_position: number,
+  info_head: string | null,
+]
+
+function newRow(id: string, event: Extract<InstanceEvent, { type: 'InstanceRequested' | 'InstanceRegistered' }>, position: number): InstanceRow {
+  const { status, failureMessage } = statusAfter(event)!
+  const { owner, name, instance_info } = event.data
+  // What a create stores needs no rendering: the details concatenate it (instance-json.ts).
+  const head = isPlainInfo(instance_info) ? null : renderInfoHead(id, name, instance_info)
+  return [id, owner, name, status, failureMessage, JSON.stringify(instance_info), null, position, head]
+}
+
+/** Deployments, in instance_applications: written as each event comes, by `bind` and `fold` alike. */
+function applicationStatements(db: Database.Database, t: TableName) {
+  const deploy = db.prepare(
+    `INSERT INTO "${t('instance_applications')}" (instance_id, application_id, name, type, started, position)
+     VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT DO NOTHING`,
+  )
+  const undeploy = db.prepare(`DELETE FROM "${t('instance_applications')}" WHERE instance_id = ? AND application_id = ?`)
+  const setStarted = db.prepare(`UPDATE "${t('instance_applications')}" SET started = ? WHERE instance_id = ? AND application_id = ?`)
+  const stopApplications = db.prepare(`UPDATE "${t('instance_applications')}" SET started = 0 WHERE instance_id = ?`)
+  const dropApplications = db.prepare(`DELETE FROM "${t('instance_applications')}" WHERE instance_id = ?`)
+  return {
+    /** Applies a deployment event; false for any other event. */
+    apply(id: string, event: InstanceEvent, position: number): boolean {
+      switch (event.type) {
+        case 'AppDeployRequested':
+          deploy.run(id, event.data.app_id, event.data.name, event.data.type, position)
+          return true
+        case 'AppDeployFailed':
+        case 'AppWithdrawn':
+          undeploy.run(id, event.data.app_id)
+          return true
+        case 'AppStarted':
+          setStarted.run(1, id, event.data.app_id)
+          return true
+        case 'AppStopped':
+          setStarted.run(0, id, event.data.app_id)
+          return true
+        case 'AppJobFailed':
+          if (event.data.action !== 'withdraw') setStarted.run(event.data.action === 'stop' ? 1 : 0, id, event.data.app_id)
+          return true
+        default:
+          return false
+      }
+    },
+    /** As in the original: stopping frees the job slots, destroying drops the deployments. */
+    statusChanged(id: string, status: string): void {
+      if (status === InstanceStatus.STOPPING) stopApplications.run(id)
+      if (status === InstanceStatus.DESTROYING) dropApplications.run(id)
+    },
+  }
 }
 
 export interface InstanceApplicationView {

@@ -16,6 +16,16 @@ export interface Projection {
   ddl(table: TableName): string
   /** Returns the function that applies one event; it runs inside the runner's transaction. */
   bind(db: Database.Database, table: TableName): (event: RecordedEvent) => void
+  /** Optional, for fresh tables a rebuild fills alone (nobody else reads or writes them meanwhile): folds events
+   *  in memory and writes each changed row about once, which makes a rebuild several times faster than `bind`.
+   *  After `flush` the tables must be exactly as `bind` would leave them (test/projections/fold.test.ts). */
+  fold?(db: Database.Database, table: TableName): Fold
+}
+
+export interface Fold {
+  apply(event: RecordedEvent): void
+  /** Writes everything still in memory; called in a transaction, once the last event is applied. */
+  flush(): void
 }
 
 export const liveTable: TableName = (logical) => logical

@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type Database from 'better-sqlite3'
 import type { RecordedEvent } from '../src/eventlog/port.js'
 import type { SqliteEventReader } from '../src/eventlog/sqlite-reader.js'
-import { liveTable, type Projection, type TableName } from './projection.js'
+import { liveTable, type Fold, type Projection, type TableName } from './projection.js'
 import { openReadModelDb, saveCheckpointStatement } from './runner.js'
 
 // Rebuilding read models from the log, beside the live ones (blue/green): the projections fill suffixed tables
@@ -37,13 +37,23 @@ export interface RebuildResult {
   seconds: number
 }
 
-/** Fresh tables start empty: every event of a batch goes to every projection, no checkpoint to skip to. */
-type Filler = (events: readonly RecordedEvent[]) => void
+/** Fills fresh tables from the log. Nobody else writes them, so a projection that can fold events in memory does
+ *  (Projection.fold), and the events stream through one at a time. */
+interface Filler {
+  /** Applies the events in (after, upTo], at most `limit`; returns the position reached. */
+  fill(reader: SqliteEventReader, after: number, upTo: number, limit: number): number
+  /** Writes what the folds still hold: the tables are complete once this commits. */
+  finish(): void
+}
 
 function fillerFor(db: Database.Database, projections: readonly Projection[], table: TableName): Filler {
-  const applies = projections.map((projection) => projection.bind(db, table))
-  return (events) => {
-    for (const apply of applies) for (const event of events) apply(event)
+  const folds: Fold[] = projections.map((projection) => projection.fold?.(db, table) ?? { apply: projection.bind(db, table), flush() {} })
+  const apply = (event: RecordedEvent) => {
+    for (const fold of folds) fold.apply(event)
+  }
+  return {
+    fill: (reader, after, upTo, limit) => reader.eachForProjections(after, upTo, limit, apply),
+    finish: () => folds.forEach((fold) => fold.flush()),
   }
 }
 
@@ -64,12 +74,7 @@ async function applyRange(
   options: RebuildOptions & { start: number; total: () => number },
 ): Promise<number> {
   const batchSize = options.batchSize ?? 20_000
-  const inTransaction = db.transaction((from: number) => {
-    const events = reader.projectionRange(from, upTo, batchSize)
-    if (events.length === 0) return from
-    filler(events)
-    return events[events.length - 1]!.position
-  }).immediate
+  const inTransaction = db.transaction((from: number) => filler.fill(reader, from, upTo, batchSize)).immediate
   let position = after
   for (;;) {
     options.signal?.throwIfAborted()
@@ -98,8 +103,9 @@ export async function replayIntoFile(
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
     db.pragma(`cache_size = ${rebuildCacheKib}`)
-    for (const projection of projections) db.exec(projection.ddl(liveTable))
-    const position = await applyRange(db, reader, fillerFor(db, projections, liveTable), 0, upTo, {
+    for (const projection of projections) createBareTables(db, projection, liveTable)
+    const filler = fillerFor(db, projections, liveTable)
+    const position = await applyRange(db, reader, filler, 0, upTo, {
       ...options,
       start: 0,
       total: () => upTo,
@@ -107,7 +113,11 @@ export async function replayIntoFile(
     const save = saveCheckpointStatement(db)
     const lastTime = reader.projectionRange(position - 1, position, 1)[0]?.time ?? null
     db.transaction(() => {
-      for (const projection of projections) save.run(projection.name, projection.version, position)
+      filler.finish()
+      for (const projection of projections) {
+        db.exec(projection.ddl(liveTable))
+        save.run(projection.name, projection.version, position)
+      }
       db.exec('CREATE TABLE replay (as_of TEXT, position INTEGER NOT NULL, last_event_time TEXT, replayed_at TEXT NOT NULL)')
       db.prepare('INSERT INTO replay VALUES (?, ?, ?, ?)').run(options.asOf ?? null, position, lastTime, new Date().toISOString())
     })()
@@ -160,9 +170,9 @@ function claim(db: Database.Database, names: readonly string[]): () => void {
   }
 }
 
-/** Creates a projection's tables under `table` names, without their indexes: they are created once, at the
- *  swap, under their live names (SQLite cannot rename an index), which is also faster than keeping them up
- *  to date row by row. */
+/** Creates a projection's tables under `table` names, without their indexes: they are created once, at the end
+ *  (for a rebuild at the swap, under their live names: SQLite cannot rename an index), which is also faster than
+ *  keeping them up to date row by row. */
 function createBareTables(db: Database.Database, projection: Projection, table: TableName): void {
   for (const logical of projection.tables) db.exec(`DROP TABLE IF EXISTS "${table(logical)}"`)
   db.exec(projection.ddl(table))
@@ -215,11 +225,9 @@ export async function rebuildLive(
     position = db.transaction(() => {
       // The service's runner cannot write from here on: what the log holds now is all it may have applied.
       const head = reader.head()
-      let reached = position
-      for (let events = reader.projectionRange(reached, head, batchSize); events.length > 0; events = reader.projectionRange(reached, head, batchSize)) {
-        filler(events)
-        reached = events[events.length - 1]!.position
-      }
+      for (let reached = position, next = filler.fill(reader, reached, head, batchSize); next !== reached; next = filler.fill(reader, reached, head, batchSize))
+        reached = next
+      filler.finish()
       for (const projection of projections) {
         for (const logical of projection.tables) {
           db.exec(`DROP TABLE IF EXISTS "${logical}"`)
