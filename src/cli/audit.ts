@@ -1,7 +1,8 @@
 import { history, type HistoryEntry, type StatusName } from '../audit/history.js'
 import { SqliteEventReader } from '../eventlog/sqlite-reader.js'
 import { domainEventVersions } from '../stores.js'
-import { dataDir, UsageError, type Io } from './io.js'
+import { dataDir } from './data-dir.js'
+import { UsageError, type Io } from './io.js'
 import { table } from './table.js'
 
 // `lod audit <instance-id|app-id>`: what happened to one instance or application, who asked, and what ~okeanos

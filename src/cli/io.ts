@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { dataFiles } from '../stores.js'
-
 // What a command talks to: its output lines, the stream its progress bar draws on, and a signal that stops a
 // command that runs until interrupted (`events tail --follow`). Tests pass their own to run commands in-process.
+// The commands' definitions (program.ts) import this file on every run, `--help` included: keep it free of the
+// service's modules (dataDir, which needs them, is in data-dir.ts).
 
 export interface Io {
   out(line: string): void
@@ -28,10 +26,3 @@ export class UsageError extends Error {
 
 export const dataDirOption = ['-d, --data-dir <dir>', 'the service\'s data directory (default: $LOD_DATA_DIR or ./data)'] as const
 
-/** The files of the data directory, checking that the event log is there. */
-export function dataDir(io: Io, option: string | undefined) {
-  const dir = resolve(option ?? io.env.LOD_DATA_DIR ?? './data')
-  const files = dataFiles(dir)
-  if (!existsSync(files.events)) throw new UsageError(`No event log at ${files.events} (set --data-dir or LOD_DATA_DIR).`)
-  return { dir, ...files }
-}

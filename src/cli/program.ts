@@ -1,16 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { loadConfig } from '../config.js'
-import { demoUsers, startEmulator } from '../okeanos/emulator/index.js'
-import { serve } from '../serve.js'
-import { audit } from './audit.js'
 import { dataDirOption, UsageError, type Io } from './io.js'
-import { rebuild, status } from './projections.js'
-import { replay } from './replay.js'
-import { tail } from './tail.js'
-import { verify } from './verify.js'
 
 // `lod`: the service's command line. Every command documents itself with --help. Commands return their exit
 // code instead of exiting, so tests run them in-process (runCli).
+//
+// Only the commands' definitions (names, options, help) are loaded up front: each action imports its
+// implementation when it runs, so `lod serve` does not load replay's or verify's code (and their dependencies),
+// and `--help` loads none of them. Keep it that way: no static import of a command's implementation here.
 
 function positiveInteger(value: string): number {
   const parsed = Number(value)
@@ -52,12 +48,15 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command('serve')
     .description('Run the API (configured by environment variables: see README "Configuration")')
     .action(async () => {
+      const { loadConfig } = await import('../config.js')
       let config
       try {
         config = loadConfig(io.env)
       } catch (error) {
         throw new UsageError((error as Error).message)
       }
+      // Only a valid configuration loads the service.
+      const { serve } = await import('../serve.js')
       const running = await serve(config, io.out)
       done(await untilSignal(running.stop))
     })
@@ -68,6 +67,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .addOption(new Option('-p, --port <port>', 'port to listen on').default(9300).argParser((v) => Number.parseInt(v, 10)))
     .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
     .action(async (options: { port: number; host: string }) => {
+      const { demoUsers, startEmulator } = await import('../okeanos/emulator/index.js')
       const emulator = await startEmulator({ port: options.port, host: options.host, users: demoUsers() })
       io.out(`~okeanos emulator at ${emulator.url}; identity URL ${emulator.identityUrl}; masters' SSH at 127.0.0.1:${emulator.sshPort}`)
       for (const user of emulator.users) io.out(`  ${user.name.padEnd(22)} uuid ${user.id}  token ${user.token}`)
@@ -80,7 +80,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .argument('<id>', 'a lambda instance or application id (or a stream name such as instance-<id>)')
     .option('--json', 'print JSON instead of a table')
     .option(...dataDirOption)
-    .action((id: string, options: { json?: boolean; dataDir?: string }) => done(audit(io, id, options)))
+    .action(async (id: string, options: { json?: boolean; dataDir?: string }) => {
+      const { audit } = await import('./audit.js')
+      done(audit(io, id, options))
+    })
 
   program
     .command('replay')
@@ -90,9 +93,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option('-f, --force', 'replace the output file if it exists')
     .option('--batch-size <events>', 'events per transaction', positiveInteger)
     .option(...dataDirOption)
-    .action(async (options: { asOf: string; out: string; force?: boolean; batchSize?: number; dataDir?: string }) =>
-      done(await replay(io, options)),
-    )
+    .action(async (options: { asOf: string; out: string; force?: boolean; batchSize?: number; dataDir?: string }) => {
+      const { replay } = await import('./replay.js')
+      done(await replay(io, options))
+    })
 
   const projections = program.command('projections').description('The read models built from the log')
   projections
@@ -101,12 +105,18 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .argument('[name]', 'one read model (default: all)')
     .option('--batch-size <events>', 'events per transaction (the service waits for at most one)', positiveInteger)
     .option(...dataDirOption)
-    .action(async (name: string | undefined, options: { batchSize?: number; dataDir?: string }) => done(await rebuild(io, name, options)))
+    .action(async (name: string | undefined, options: { batchSize?: number; dataDir?: string }) => {
+      const { rebuild } = await import('./projections.js')
+      done(await rebuild(io, name, options))
+    })
   projections
     .command('status')
     .description("Each read model's version, position and lag behind the log")
     .option(...dataDirOption)
-    .action((options: { dataDir?: string }) => done(status(io, options)))
+    .action(async (options: { dataDir?: string }) => {
+      const { status } = await import('./projections.js')
+      done(status(io, options))
+    })
 
   const events = program.command('events').description('The event log')
   events
@@ -119,7 +129,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option('--json', 'one JSON object per line')
     .option('--interval <ms>', 'how often --follow looks for new events', positiveInteger, 250)
     .option(...dataDirOption)
-    .action(async (options: { lines: number; follow?: boolean; type?: string[]; stream?: string[]; json?: boolean; interval: number; dataDir?: string }) =>
+    .action(async (options: { lines: number; follow?: boolean; type?: string[]; stream?: string[]; json?: boolean; interval: number; dataDir?: string }) => {
+      const { tail } = await import('./tail.js')
       done(
         await tail(io, {
           lines: options.lines,
@@ -130,15 +141,18 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
           ...(options.json !== undefined && { json: options.json }),
           ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
         }),
-      ),
-    )
+      )
+    })
 
   program
     .command('verify')
     .description("Check the log's invariants and that each read model equals a fresh rebuild; exit code 1 on any difference")
     .option('--json', 'print the report as JSON')
     .option(...dataDirOption)
-    .action((options: { json?: boolean; dataDir?: string }) => done(verify(io, options)))
+    .action(async (options: { json?: boolean; dataDir?: string }) => {
+      const { verify } = await import('./verify.js')
+      done(verify(io, options))
+    })
 
   return program
 }

@@ -3,7 +3,8 @@ import { resolve } from 'node:path'
 import { replayIntoFile } from '../../projections/rebuild.js'
 import { SqliteEventReader } from '../eventlog/sqlite-reader.js'
 import { domainEventVersions, readModels } from '../stores.js'
-import { dataDir, UsageError, type Io } from './io.js'
+import { dataDir } from './data-dir.js'
+import { UsageError, type Io } from './io.js'
 import { progressBar, rateLine } from './progress.js'
 
 // `lod replay --as-of <ISO time|position> --out <file>`: every read model as it stood at that moment, in a new

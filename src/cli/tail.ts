@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SqliteEventReader, type EventFilter, type StoredEvent } from '../eventlog/sqlite-reader.js'
 import { domainEventVersions } from '../stores.js'
-import { dataDir, type Io } from './io.js'
+import { dataDir } from './data-dir.js'
+import type { Io } from './io.js'
 
 // `lod events tail [--follow] [--type …] [--stream …]`: the last events of the log, then (with --follow) each new
 // one as it is committed, read from the log file by polling, so it works beside a running service.

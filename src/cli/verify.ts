@@ -4,7 +4,8 @@ import { checkLog } from '../audit/log-invariants.js'
 import { eventSchemas } from '../domain/events.js'
 import { SqliteEventReader } from '../eventlog/sqlite-reader.js'
 import { domainEventVersions, readModels } from '../stores.js'
-import { dataDir, type Io } from './io.js'
+import { dataDir } from './data-dir.js'
+import type { Io } from './io.js'
 
 // `lod verify`: the log's invariants, then each read model against a fresh rebuild. Exit code 1 on any
 // difference, so that it can run from cron or CI.

@@ -1,0 +1,12 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { dataFiles } from '../stores.js'
+import { UsageError, type Io } from './io.js'
+
+/** The files of the data directory, checking that the event log is there. */
+export function dataDir(io: Io, option: string | undefined) {
+  const dir = resolve(option ?? io.env.LOD_DATA_DIR ?? './data')
+  const files = dataFiles(dir)
+  if (!existsSync(files.events)) throw new UsageError(`No event log at ${files.events} (set --data-dir or LOD_DATA_DIR).`)
+  return { dir, ...files }
+}
