@@ -37,6 +37,12 @@ export const ConfigSchema = Type.Object({
     description: "'off': accept commands but do not act on ~okeanos (benchmarks, read-only replicas).",
   }),
   LOD_UPLOAD_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 268_435_456, description: 'Largest application upload (default 256 MB, as the original).' }),
+  LOD_UPLOAD_IDLE_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 30,
+    description: 'How long an upload may send nothing before it is abandoned (408) and its partial file removed.',
+  }),
   LOD_REACTOR_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Jobs on ~okeanos running at once.' }),
   LOD_REACTOR_POLL_MS: Type.Optional(
     Type.Integer({ minimum: 10, description: 'How often jobs poll ~okeanos while servers change state; default 1000 (100 with the embedded emulator).' }),

@@ -55,6 +55,7 @@ export async function serve(config: Config, print: (line: string) => void = cons
       ssh: emulator ? { host: '127.0.0.1', port: emulator.sshPort } : { port: 22 },
     },
     uploadLimit: config.LOD_UPLOAD_LIMIT_BYTES,
+    uploadIdleTimeoutMs: config.LOD_UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
   })
   await service.app.listen({ port: config.PORT, host: config.HOST })
   const address = service.app.server.address()

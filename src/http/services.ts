@@ -21,6 +21,8 @@ export interface Services {
   uploadsDir: string
   /** Largest application upload, in bytes. */
   uploadLimit: number
+  /** How long an upload may send nothing before it is abandoned, in ms. */
+  uploadIdleTimeoutMs: number
   /** Keeps the owner's latest ~okeanos token for the reactors that act on the instance for them. */
   rememberOwnerToken(instanceId: string, token: string): void
   /** A ~okeanos client acting with the user's token. */

@@ -1,5 +1,9 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
+import { readdirSync } from 'node:fs'
+import { connect } from 'node:net'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ApplicationEvent, DeploymentEvent } from '../../src/domain/application-events.js'
 import type { InstanceEvent } from '../../src/domain/events.js'
 import { instanceStatusCodes, instanceStatuses } from '../../src/domain/statuses.js'
@@ -104,6 +108,106 @@ t.test('upload (TestApplicationUpload)', async (t) => {
       t.equal(await h.service.log.headPosition(), before, 'nothing appended')
     })
   t.test('a JSON body is a 415', async (t) => t.equal((await h.call('POST', '/api/apps/', { payload: { type: 'batch' } })).statusCode, 415))
+})
+
+t.test('an upload cut short: an answer, nothing recorded, no partial file left', async (t) => {
+  const dataDir = t.testdir()
+  const uploads = join(dataDir, 'uploads')
+  const h = await startHarness(t, { dataDir, synchronous: 'normal', uploadIdleTimeoutMs: 1000 })
+  const port = new URL(await h.service.app.listen({ port: 0, host: '127.0.0.1' })).port
+  const leftovers = () => readdirSync(uploads)
+  const fields = { type: 'batch', project_name: 'lambda.grnet.gr', description: 'desc', file: { filename: 'cut.jar', content: jar(64 * 1024) } }
+  const { payload, headers } = multipart(fields)
+  const inFile = payload.indexOf('PK\x03\x04') + 32 * 1024
+
+  /** The body over a socket, announcing `length` bytes (more than it sends, for a client that stalls). */
+  const send = (body: Buffer, length = body.length) => {
+    const socket = connect(Number(port), '127.0.0.1')
+    socket.on('error', () => {})
+    socket.write(
+      `POST /api/apps/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Token ${h.alice.token}\r\n` +
+        `Content-Type: ${headers['content-type']}\r\nContent-Length: ${length}\r\n\r\n`,
+    )
+    socket.write(body)
+    let got = ''
+    socket.on('data', (chunk: Buffer) => (got += chunk.toString()))
+    // The whole answer, once the service closes the connection.
+    const answer = new Promise<string>((resolve) => socket.on('close', () => resolve(got)))
+    return { socket, answer, received: () => got }
+  }
+  const until = async (what: string, condition: () => boolean) => {
+    for (let waited = 0; !condition(); waited += 20) {
+      if (waited > 10_000) throw new Error(`not ${what} after 10 s`)
+      await sleep(20)
+    }
+  }
+
+  t.test('a body that ends without its closing boundary: 400', async (t) => {
+    const { payload: fileFirst } = multipart({ file: fields.file, type: 'batch', project_name: 'lambda.grnet.gr', description: 'a description cut short' })
+    const cuts: Array<[string, Buffer]> = [
+      ['inside the file', payload.subarray(0, inFile)],
+      ['at the delimiter after the file', payload.subarray(0, payload.length - '--\r\n'.length)],
+      ['before the closing boundary', payload.subarray(0, payload.length - '--lod-test-boundary--\r\n'.length)],
+      ['inside a field after the file', fileFirst.subarray(0, fileFirst.indexOf('a description') + 5)],
+    ]
+    for (const [where, body] of cuts) {
+      const before = await h.service.log.headPosition()
+      const res = await h.call('POST', '/api/apps/', { payload: body, headers })
+      t.equal(res.statusCode, 400, `${where}: ${res.body}`)
+      t.same(res.json(), { errors: [{ status: 400, detail: 'Malformed multipart body: Unexpected end of multipart data' }] }, where)
+      t.equal(await h.service.log.headPosition(), before, `${where}: nothing appended`)
+      t.same(leftovers(), [], `${where}: no file left`)
+    }
+  })
+
+  t.test('a client that stalls inside the file: 408 after the idle timeout, the connection closed', async (t) => {
+    const before = await h.service.log.headPosition()
+    const started = Date.now()
+    const { answer } = send(payload.subarray(0, inFile), payload.length)
+    await until('receiving the file', () => leftovers().some((name) => name.endsWith('.part')))
+    const response = await Promise.race([answer, sleep(10_000).then(() => 'no answer in 10 s')])
+    const elapsed = Date.now() - started
+    t.match(response, /^HTTP\/1\.1 408 /, response)
+    t.match(response, /\r\nconnection: close\r\n/i)
+    t.same(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)), {
+      errors: [{ status: 408, detail: 'The upload sent nothing for 1 s; it was abandoned. Send the whole body without pausing.' }],
+    })
+    t.ok(elapsed >= 900, `answered after the idle timeout (${elapsed} ms)`)
+    t.equal(await h.service.log.headPosition(), before, 'nothing appended')
+    t.same(leftovers(), [], 'the partial file removed')
+  })
+
+  t.test('a client that disconnects inside the file: the partial file removed', async (t) => {
+    const before = await h.service.log.headPosition()
+    const { socket, answer } = send(payload.subarray(0, inFile), payload.length)
+    await until('receiving the file', () => leftovers().some((name) => name.endsWith('.part')))
+    socket.destroy()
+    await answer
+    await until('removing the partial file', () => leftovers().length === 0)
+    t.equal(await h.service.log.headPosition(), before, 'nothing appended')
+  })
+
+  t.test('a slow client that keeps sending is not cut off', async (t) => {
+    const { payload: slow } = multipart({ ...fields, file: { filename: 'slow.jar', content: jar(64 * 1024) } })
+    const pieces = 6
+    const size = Math.ceil(slow.length / pieces)
+    const { socket, received } = send(slow.subarray(0, size), slow.length)
+    for (let i = 1; i < pieces; i++) {
+      await sleep(300) // 1.5 s in all, longer than the idle timeout, but never idle that long
+      t.equal(received(), '', 'no answer while it sends')
+      socket.write(slow.subarray(i * size, (i + 1) * size))
+    }
+    await until('answered', () => received().includes('\r\n\r\n'))
+    t.match(received(), /^HTTP\/1\.1 202 /)
+    socket.destroy()
+  })
+
+  t.test('afterwards the service still takes a whole upload', async (t) => {
+    const res = await h.call('POST', '/api/apps/', { payload, headers })
+    t.equal(res.statusCode, 202, res.body)
+    t.ok(leftovers().includes(`${res.json().data[0].id}.jar`), 'the file kept for the reactor')
+    t.same(leftovers().filter((name) => name.endsWith('.part')), [], 'and no partial file')
+  })
 })
 
 t.test('list, count, details (TestApplicationsList, TestApplicationDetails, TestApplicationsCount)', async (t) => {

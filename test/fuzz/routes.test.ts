@@ -47,7 +47,8 @@ t.test('no request makes the service fail or a refused one change the log', asyn
   t.ok(statuses.size > 5, 'the requests reached many kinds of answer')
 })
 
-// Found by this fuzz: reported, not ours to fix here. It stays visible as a todo until the upload answers.
+// Found by this fuzz: a multipart body that ends inside its file part, without the closing boundary, used to get
+// no answer at all (the upload waited forever for a file stream the parser had already given up on).
 t.test('a truncated upload gets an answer', async (t) => {
   const h = await startHarness(t)
   const url = await h.service.app.listen({ port: 0, host: '127.0.0.1' })
@@ -61,5 +62,5 @@ t.test('a truncated upload gets an answer', async (t) => {
     body,
     signal: AbortSignal.timeout(2_000),
   }).then((response) => response.status, () => 'no answer in 2 s')
-  t.equal(status, 400, 'a 400, not silence', { todo: 'POST /api/apps/ hangs on a multipart body cut short after its file part' })
+  t.equal(status, 400, 'a 400, not silence')
 })

@@ -260,7 +260,7 @@ export const routeDocs: Record<string, RouteDocs> = {
         'Your request to upload the specified application has been accepted',
         Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }), links: Type.Object({ self: Type.String() }) })),
       ),
-      ...commandErrors(409, 502),
+      ...commandErrors(408, 409, 502),
     },
   },
   'GET /api/apps': {

@@ -40,6 +40,7 @@ const errorMeanings: Record<number, string> = {
   401: 'Missing or invalid `Authorization: Token <token>`.',
   404: 'No such route, or no such instance for this owner (a malformed id is a missing one).',
   405: 'Method not allowed on this path (the `Allow` header lists the allowed ones).',
+  408: 'The upload sent nothing for `LOD_UPLOAD_IDLE_TIMEOUT_SECONDS`; it was abandoned (the connection is closed).',
   409: 'Refused in the current state (see the detail), or a concurrent change: retry.',
   413: 'Body too large.',
   415: 'Unsupported media type: send JSON, urlencoded or multipart forms.',

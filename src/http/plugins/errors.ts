@@ -7,7 +7,7 @@ import { HttpError, type ErrorItem } from '../envelope.js'
 // says what to fix, our own as a 500 that carries the request id and nothing of the internals.
 
 /** What busboy (under @fastify/multipart) throws for a body that is not multipart as announced. */
-const malformedMultipart = /^(Multipart: Boundary not found|Unexpected end of multipart data|Malformed part header)/
+const malformedMultipart = /^(Multipart: Boundary not found|Unexpected end of (multipart data|form)|Malformed part header|Part terminated early)/
 
 const rejectionStatus = { invalid: 400, not_found: 404, conflict: 409 } as const
 

@@ -46,7 +46,7 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
   app.post('/api/apps', owner, async (request, reply) => {
     if (!request.isMultipart()) throw new HttpError(415, 'Send the application as multipart/form-data with a `file` field.')
     const user = ownerOf(request)
-    const upload = await receiveUpload(request, services.uploadsDir)
+    const upload = await receiveUpload(request, services.uploadsDir, { idleTimeoutMs: services.uploadIdleTimeoutMs })
     try {
       const { fields, file } = upload
       if (!file) throw new HttpError(400, appMessages.noFile)
