@@ -39,6 +39,8 @@ export interface ServiceOptions {
   bodyLimit?: number
   /** Largest application upload, in bytes (default 256 MB, as the original). */
   uploadLimit?: number
+  /** How long an upload may send nothing before it is abandoned with a 408, in ms (default 30 s). */
+  uploadIdleTimeoutMs?: number
   synchronous?: 'full' | 'normal'
   logger?: FastifyServerOptions['logger']
   trustProxy?: boolean
@@ -110,6 +112,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     applicationQueries: applicationQueries(readDb),
     uploadsDir,
     uploadLimit: options.uploadLimit ?? 256 * 1024 * 1024,
+    uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
     okeanos: (token) => Okeanos.connect(options.identityUrl, token, { timeoutMs }),
     async flavorChoices(okeanos) {
       const flavors = (await okeanos.compute.listFlavors()).filter((flavor) => flavor['SNF:allow_create'])
@@ -179,7 +182,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           },
         },
         unfinished: () => queries.unfinished(),
+        withDeployments: () => services.applicationQueries.instancesWithDeployments(),
         uploading: () => services.applicationQueries.uploading(),
+        applicationIds: () => services.applicationQueries.ids(),
         concurrency: settings.concurrency ?? 8,
         onError: (error, instanceId, kind) => app.log.warn({ err: error, instanceId, job: kind }, 'reactor job failed'),
       })

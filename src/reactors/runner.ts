@@ -1,4 +1,7 @@
 import type { EventLog, RecordedEvent, Subscription } from '../eventlog/port.js'
+import { applicationStream } from '../domain/application-events.js'
+import { instanceStream } from '../domain/events.js'
+import type { Instance } from '../domain/instance.js'
 import { InstanceStatus, type InstanceStatusCode } from '../domain/statuses.js'
 import { failureMessage, JobAbandoned, JobContext, type ReactorDeps } from './context.js'
 import { destroy, start, stop } from './lifecycle.js'
@@ -7,8 +10,8 @@ import { deleteUpload, onMaster, reactorName as applicationsReactor, storeUpload
 
 // Turns the events that ask for work on ~okeanos into jobs, and runs them: one job at a time per instance
 // (in the order they were asked for), a bounded number at a time overall. Jobs are not remembered anywhere
-// but in the instances' streams: at start the runner looks for instances still PENDING, STARTING, STOPPING or
-// DESTROYING and resumes their jobs, which pick up from the last step they recorded.
+// but in the streams: at start the runner looks for the work a previous run left undone (unfinishedJobs) and
+// queues it again; every job picks up from the last step it recorded, and does nothing if nothing is left.
 
 export type JobKind = 'provision' | 'start' | 'stop' | 'destroy' | 'upload' | 'delete-app' | `app-${AppAction}`
 
@@ -50,12 +53,69 @@ const jobs: Record<JobKind, { reactor: string; run: (job: JobContext, arg: strin
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'abandoned'
 
-export interface ReactorRunnerOptions {
-  deps: Omit<ReactorDeps, 'stopping'>
-  /** Instances whose job was not finished when the service last stopped. */
-  unfinished: () => Array<{ id: string; status: InstanceStatusCode; master_node_id: number | null }>
-  /** Applications still UPLOADING when the service last stopped. */
+/** Where the read models say work may be left: candidates only, each checked against its stream. */
+export interface UnfinishedWork {
+  /** Instances whose lifecycle job may not be finished (PENDING, STARTING, STOPPING, DESTROYING, building). */
+  unfinished: () => Array<{ id: string }>
+  /** Instances with deployments: an application job (deploy, withdraw, start, stop) may be pending there. */
+  withDeployments: () => string[]
+  /** Applications still UPLOADING. */
   uploading: () => string[]
+  /** Every application not deleted: a delete may be pending. */
+  applicationIds: () => string[]
+}
+
+export interface UnfinishedJob {
+  /** The stream's id: an instance's, or an application's for `upload` and `delete-app`. */
+  id: string
+  kind: JobKind
+  /** The application of an `app-*` job. */
+  arg?: string
+}
+
+/**
+ * The jobs an instance still has to do, in the order the live path queued them: application jobs first (they
+ * are asked for only while the instance is STARTED, so before whatever took it out of STARTED), then the
+ * lifecycle job its status says is under way. A build is resumed only for an instance we build (its stream
+ * began with InstanceRequested): one a service VM registered has no spec, and no cluster of ours.
+ */
+export function unfinishedOf(instance: Instance): Array<{ kind: JobKind; arg?: string }> {
+  const found: Array<{ kind: JobKind; arg?: string }> = []
+  for (const [app, deployment] of Object.entries(instance.deployments)) {
+    // A deploy before the start that needs its jar; a withdraw, which removes the jar, last.
+    if (deployment.phase === 'deploying') found.push({ kind: 'app-deploy', arg: app })
+    if (deployment.job === 'starting') found.push({ kind: 'app-start', arg: app })
+    if (deployment.job === 'stopping') found.push({ kind: 'app-stop', arg: app })
+    if (deployment.phase === 'withdrawing') found.push({ kind: 'app-withdraw', arg: app })
+  }
+  const lifecycle = lifecycleJob(instance)
+  if (lifecycle) found.push({ kind: lifecycle })
+  return found
+}
+
+function lifecycleJob(instance: Instance): JobKind | undefined {
+  if (!stillBuilding(instance.status)) return jobOfStatus[instance.status]
+  return instance.spec !== null && instance.cluster === null ? 'provision' : undefined
+}
+
+/** What a previous run left undone: the read models name the candidates, their streams say what is pending. */
+export async function unfinishedJobs(deps: Pick<ReactorDeps, 'instances' | 'applications'>, work: UnfinishedWork): Promise<UnfinishedJob[]> {
+  const found: UnfinishedJob[] = []
+  for (const id of new Set([...work.unfinished().map((row) => row.id), ...work.withDeployments()])) {
+    const { state } = await deps.instances.load(instanceStream(id))
+    if (state.exists) for (const job of unfinishedOf(state)) found.push({ id, ...job })
+  }
+  // An upload before a delete of the same application, as they were asked for.
+  for (const id of work.uploading()) found.push({ id, kind: 'upload' })
+  for (const id of work.applicationIds()) {
+    const { state } = await deps.applications.load(applicationStream(id))
+    if (state.exists && state.deleting) found.push({ id, kind: 'delete-app' })
+  }
+  return found
+}
+
+export interface ReactorRunnerOptions extends UnfinishedWork {
+  deps: Omit<ReactorDeps, 'stopping'>
   concurrency: number
   onError?: (error: unknown, instanceId: string, kind: JobKind) => void
 }
@@ -73,15 +133,12 @@ export class ReactorRunner {
     this.deps = { ...options.deps, stopping: () => this.stopping }
   }
 
-  /** Follows the log from its head, after queueing the jobs a previous run left unfinished. */
+  /** Follows the log from its head, and queues the jobs a previous run left unfinished. A job asked for while
+   *  they are looked for may be found twice: the second finds nothing left to do. */
   async start(log: EventLog): Promise<void> {
     const head = await log.headPosition()
     this.subscription = log.subscribe(head, (events) => this.onEvents(events))
-    for (const { id, status, master_node_id } of this.options.unfinished()) {
-      const kind = jobOfStatus[status] ?? (master_node_id === null && stillBuilding(status) ? 'provision' : undefined)
-      if (kind) this.enqueue(id, kind)
-    }
-    for (const id of this.options.uploading()) this.enqueue(id, 'upload')
+    for (const { id, kind, arg } of await unfinishedJobs(this.options.deps, this.options)) this.enqueue(id, kind, arg)
   }
 
   private onEvents(events: RecordedEvent[]): void {
