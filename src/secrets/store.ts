@@ -8,9 +8,17 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 /** `owner-token`: the latest ~okeanos token of the instance's owner, which the reactors act with. */
 export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key' | 'owner-token'
 
+export interface SecretStoreOptions {
+  /** How many resolved service-VM tokens to remember (least recently used dropped first); default 10,000. A token
+   *  not remembered is looked up again by its HMAC. */
+  maxCachedTokens?: number
+}
+
 export class SecretStore {
   private readonly db: Database.Database
+  /** Service-VM token → instance id, least recently used first (a Map keeps insertion order). */
   private readonly tokenCache = new Map<string, string>()
+  private readonly maxCachedTokens: number
   private readonly stmt: {
     put: Database.Statement<[string, string, string | null, Buffer]>
     replace: Database.Statement<[string, string, Buffer]>
@@ -22,8 +30,10 @@ export class SecretStore {
   constructor(
     path: string,
     private readonly key: Buffer,
+    options: SecretStoreOptions = {},
   ) {
     if (key.length !== 32) throw new Error('the secret key must be 32 bytes')
+    this.maxCachedTokens = options.maxCachedTokens ?? 10_000
     this.db = new Database(path)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
@@ -88,10 +98,25 @@ export class SecretStore {
   /** The instance a service-VM token belongs to, if it is one. */
   instanceForToken(token: string): string | undefined {
     const cached = this.tokenCache.get(token)
-    if (cached) return cached
+    if (cached !== undefined) {
+      this.tokenCache.delete(token)
+      this.tokenCache.set(token, cached)
+      return cached
+    }
     const row = this.stmt.byLookup.get(this.lookup(token))
-    if (row) this.tokenCache.set(token, row.instance_id)
+    if (row) this.remember(token, row.instance_id)
     return row?.instance_id
+  }
+
+  /** How many resolved tokens are remembered (for tests). */
+  get cachedTokens(): number {
+    return this.tokenCache.size
+  }
+
+  private remember(token: string, instanceId: string): void {
+    if (this.maxCachedTokens <= 0) return
+    if (this.tokenCache.size >= this.maxCachedTokens) this.tokenCache.delete(this.tokenCache.keys().next().value!)
+    this.tokenCache.set(token, instanceId)
   }
 
   close(): void {

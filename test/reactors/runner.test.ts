@@ -86,6 +86,8 @@ t.test('an instance we build is resumed; one a service VM registered never is', 
   const pending = await s.instance(requestedBy('alice', 'pending'))
   // Reporting install stages before the reactor recorded the cluster (the service VM was faster).
   const building = await s.instance(requestedBy('alice', 'building'), statusChanged('10'), statusChanged('14'))
+  // STARTED is an install stage too: a service VM may report it before the cluster is recorded.
+  const startedEarly = await s.instance(requestedBy('alice', 'started early'), statusChanged('10'), statusChanged('0'))
   const stopping = await s.instance(...started, { type: 'InstanceStopRequested', data: {} })
   const destroying = await s.instance(requestedBy('alice'), statusChanged('11', 'no quota'), { type: 'InstanceDestroyRequested', data: {} })
   await s.instance(...started) // settled
@@ -99,6 +101,7 @@ t.test('an instance we build is resumed; one a service VM registered never is', 
   t.same(await s.scan(), [
     { id: pending, kind: 'provision' },
     { id: building, kind: 'provision' },
+    { id: startedEarly, kind: 'provision' },
     { id: stopping, kind: 'stop' },
     { id: destroying, kind: 'destroy' },
   ] satisfies UnfinishedJob[])
