@@ -3,7 +3,7 @@ import type { ApplicationEvent } from '../src/domain/application-events.js'
 import { applicationStatusView, instanceStatusView, type ApplicationStatusCode, type InstanceStatusCode, type StatusView } from '../src/domain/statuses.js'
 import type { RecordedEvent } from '../src/eventlog/port.js'
 import type { Page } from './instances.js'
-import type { Projection, TableName } from './projection.js'
+import { appendRows, type Projection, type TableName } from './projection.js'
 
 // The application read model: one row per uploaded jar, behind the /api/apps/ lists, count and details.
 // Where an application is deployed comes from the instance read model (instance_applications).
@@ -74,6 +74,8 @@ export const applicationsProjection: Projection = {
       }
     }
   },
+  // Each row is one application's.
+  mergePartition: appendRows('applications'),
 }
 
 interface ApplicationRow {

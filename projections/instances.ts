@@ -6,7 +6,7 @@ import { InstanceStatus, instanceStatusCodes, type InstanceStatusCode, type Stat
 import type { RecordedEvent } from '../src/eventlog/port.js'
 import { replyCacheOf } from './reply-cache.js'
 import { isPlainInfo, plainInfoHead, renderInfo, renderInfoHead, renderStatus } from './instance-json.js'
-import type { Fold, Projection, TableName } from './projection.js'
+import { appendRows, type Fold, type Projection, type TableName } from './projection.js'
 
 // The lambda-instance read model: one row per instance, behind details, the two lists and the counts.
 
@@ -107,6 +107,12 @@ export const instancesProjection: Projection = {
   },
 
   fold: (db, t) => foldInstances(db, t),
+  // Rows are one instance's; counts are sums; the status views are the same in every partition.
+  mergePartition(db, schema, t) {
+    appendRows('instances', 'instance_applications')(db, schema, t)
+    db.exec(`INSERT INTO "${t('instance_counts')}" SELECT * FROM ${schema}."instance_counts" WHERE true
+      ON CONFLICT (owner) DO UPDATE SET total = total + excluded.total, active = active + excluded.active`)
+  },
 }
 
 /** The instances projection's fold (Projection.fold), keeping at most `keptRows` rows (some 1 KB each) in memory. */
@@ -134,6 +140,7 @@ export function foldInstances(db: Database.Database, t: TableName, keptRows = 20
   const rows = new Map<string, InstanceRow>()
   const changed = new Set<InstanceRow>()
   const forgotten = new Set<string>()
+  const deployed = new Set<string>()
   const counts = new Map<string, [total: number, active: number]>()
   const count = (owner: string, total: number, active: number) => {
     for (const key of [owner, '']) {
@@ -184,7 +191,10 @@ export function foldInstances(db: Database.Database, t: TableName, keptRows = 20
         }
         return
       }
-      if (applications.apply(id, event, recorded.position)) return
+      if (applications.apply(id, event, recorded.position)) {
+        if (event.type === 'AppDeployRequested') deployed.add(id)
+        return
+      }
       const next = statusAfter(event)
       if (!next) return
       const row = rowOf(id)
@@ -193,7 +203,8 @@ export function foldInstances(db: Database.Database, t: TableName, keptRows = 20
       row[4] = next.failureMessage
       changed.add(row)
       if (next.status === InstanceStatus.DESTROYED) count(row[1], 0, -1)
-      applications.statusChanged(id, next.status)
+      // Only a deploy makes rows in instance_applications, and this fold made every row there is.
+      if (deployed.has(id)) applications.statusChanged(id, next.status)
     },
     flush() {
       for (const row of changed) write.run(...row)
@@ -374,9 +385,14 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
     cache.lookupOwner = (id) => ownerOf.get(id)
   }
 
+  // The candidates of the runner's lifecycleJob (src/reactors/runner.ts): PENDING, STARTING, STOPPING or
+  // DESTROYING; or still building (stillBuilding: PENDING, CLUSTER_CREATED or an install stage, STARTED among
+  // them, which a service VM may report before the cluster is recorded) with no cluster recorded. A record a
+  // service VM registered looks the same here (no master_node_id either): its stream rules it out.
   const unfinished = db.prepare<[], { id: string; status: InstanceStatusCode; master_node_id: number | null }>(
     `SELECT id, status, master_node_id FROM "${t('instances')}"
-     WHERE status IN ('2', '3', '4', '5') OR (master_node_id IS NULL AND status NOT IN ('1', '6', '9', '11'))
+     WHERE status IN ('2', '3', '4', '5')
+        OR (master_node_id IS NULL AND status IN ('0', '10', '12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22', '23'))
      ORDER BY created_position`,
   )
 

@@ -20,7 +20,14 @@ export interface Projection {
    *  in memory and writes each changed row about once, which makes a rebuild several times faster than `bind`.
    *  After `flush` the tables must be exactly as `bind` would leave them (test/projections/fold.test.ts). */
   fold?(db: Database.Database, table: TableName): Fold
+  /** Optional: lets a rebuild fill partitions of the streams at once (projections/fill.ts). */
+  mergePartition?: MergePartition
 }
+
+/** Adds the tables of a partial rebuild (the events of some streams only, in an attached database `schema`, under
+ *  the live names) to `table`'s. Only a read model whose rows each come from one stream's events (or sum them)
+ *  can be rebuilt in partitions. */
+export type MergePartition = (db: Database.Database, schema: string, table: TableName) => void
 
 export interface Fold {
   apply(event: RecordedEvent): void
@@ -29,3 +36,10 @@ export interface Fold {
 }
 
 export const liveTable: TableName = (logical) => logical
+
+/** mergePartition of tables whose rows are each one stream's: the partitions' rows never collide. */
+export const appendRows =
+  (...tables: string[]): MergePartition =>
+  (db, schema, table) => {
+    for (const logical of tables) db.exec(`INSERT INTO "${table(logical)}" SELECT * FROM ${schema}."${logical}"`)
+  }

@@ -1,10 +1,9 @@
 import { renameSync, rmSync } from 'node:fs'
-import { hostname } from 'node:os'
-import { setImmediate as nextTurn } from 'node:timers/promises'
+import { availableParallelism, hostname } from 'node:os'
 import type Database from 'better-sqlite3'
-import type { RecordedEvent } from '../src/eventlog/port.js'
 import type { SqliteEventReader } from '../src/eventlog/sqlite-reader.js'
-import { liveTable, type Fold, type Projection, type TableName } from './projection.js'
+import { applyRange, createBareTables, fillCacheKib, fillerFor, fillTables, type FillOptions } from './fill.js'
+import { liveTable, type Projection, type TableName } from './projection.js'
 import { openReadModelDb, saveCheckpointStatement } from './runner.js'
 
 // Rebuilding read models from the log, beside the live ones (blue/green): the projections fill suffixed tables
@@ -27,7 +26,17 @@ export interface RebuildOptions {
   onProgress?: (progress: RebuildProgress) => void
   /** Stops between two batches; a replay then leaves no file, a rebuild no tables. */
   signal?: AbortSignal
+  /** Threads reading the log at once, each with a share of the streams. Default: 2 (1 on one core) from
+   *  200,000 events on; below that a worker costs more to start than it saves. */
+  threads?: number
 }
+
+const fillOptions = (options: RebuildOptions, batchSize: number, events: number): FillOptions => ({
+  batchSize: options.batchSize ?? batchSize,
+  threads: options.threads ?? (events >= 200_000 ? Math.min(2, availableParallelism()) : 1),
+  onProgress: options.onProgress,
+  signal: options.signal,
+})
 
 export interface RebuildResult {
   projections: string[]
@@ -37,54 +46,9 @@ export interface RebuildResult {
   seconds: number
 }
 
-/** Fills fresh tables from the log. Nobody else writes them, so a projection that can fold events in memory does
- *  (Projection.fold), and the events stream through one at a time. */
-interface Filler {
-  /** Applies the events in (after, upTo], at most `limit`; returns the position reached. */
-  fill(reader: SqliteEventReader, after: number, upTo: number, limit: number): number
-  /** Writes what the folds still hold: the tables are complete once this commits. */
-  finish(): void
-}
-
-function fillerFor(db: Database.Database, projections: readonly Projection[], table: TableName): Filler {
-  const folds: Fold[] = projections.map((projection) => projection.fold?.(db, table) ?? { apply: projection.bind(db, table), flush() {} })
-  const apply = (event: RecordedEvent) => {
-    for (const fold of folds) fold.apply(event)
-  }
-  return {
-    fill: (reader, after, upTo, limit) => reader.eachForProjections(after, upTo, limit, apply),
-    finish: () => folds.forEach((fold) => fold.flush()),
-  }
-}
-
 const rebuildSuffix = '__rebuild'
 
-/** Page cache of a rebuilding connection: the read models of a million events fit (the default, 2 MB, makes
- *  every other update a cache miss). Negative: KiB. */
-const rebuildCacheKib = -262_144
 export const rebuildTable: TableName = (logical) => `${logical}${rebuildSuffix}`
-
-/** Applies the events in (after, upTo] to `bound`, one transaction per batch, yielding between batches. */
-async function applyRange(
-  db: Database.Database,
-  reader: SqliteEventReader,
-  filler: Filler,
-  after: number,
-  upTo: number,
-  options: RebuildOptions & { start: number; total: () => number },
-): Promise<number> {
-  const batchSize = options.batchSize ?? 20_000
-  const inTransaction = db.transaction((from: number) => filler.fill(reader, from, upTo, batchSize)).immediate
-  let position = after
-  for (;;) {
-    options.signal?.throwIfAborted()
-    const reached = inTransaction(position)
-    if (reached === position) return position
-    position = reached
-    options.onProgress?.({ done: position - options.start, total: options.total() })
-    await nextTurn()
-  }
-}
 
 /** The read models as of `upTo`, built into a new SQLite file (written to `<out>.partial`, renamed when done). */
 export async function replayIntoFile(
@@ -102,18 +66,12 @@ export async function replayIntoFile(
     // A half-written file is thrown away, never used: no journal, no fsync until the end.
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
-    db.pragma(`cache_size = ${rebuildCacheKib}`)
+    db.pragma(`cache_size = ${fillCacheKib}`)
     for (const projection of projections) createBareTables(db, projection, liveTable)
-    const filler = fillerFor(db, projections, liveTable)
-    const position = await applyRange(db, reader, filler, 0, upTo, {
-      ...options,
-      start: 0,
-      total: () => upTo,
-    })
+    const position = await fillTables(db, reader, projections, liveTable, upTo, fillOptions(options, 20_000, upTo))
     const save = saveCheckpointStatement(db)
     const lastTime = reader.projectionRange(position - 1, position, 1)[0]?.time ?? null
     db.transaction(() => {
-      filler.finish()
       for (const projection of projections) {
         db.exec(projection.ddl(liveTable))
         save.run(projection.name, projection.version, position)
@@ -170,21 +128,6 @@ function claim(db: Database.Database, names: readonly string[]): () => void {
   }
 }
 
-/** Creates a projection's tables under `table` names, without their indexes: they are created once, at the end
- *  (for a rebuild at the swap, under their live names: SQLite cannot rename an index), which is also faster than
- *  keeping them up to date row by row. */
-function createBareTables(db: Database.Database, projection: Projection, table: TableName): void {
-  for (const logical of projection.tables) db.exec(`DROP TABLE IF EXISTS "${table(logical)}"`)
-  db.exec(projection.ddl(table))
-  const tables = projection.tables.map(table)
-  const indexes = db
-    .prepare<string[], { name: string }>(
-      `SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`,
-    )
-    .all(...tables)
-  for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`)
-}
-
 function dropTables(db: Database.Database, projections: readonly Projection[], table: TableName): void {
   for (const projection of projections)
     for (const logical of projection.tables) db.exec(`DROP TABLE IF EXISTS "${table(logical)}"`)
@@ -203,21 +146,22 @@ export async function rebuildLive(
   const started = performance.now()
   const batchSize = options.batchSize ?? 10_000
   const db = openReadModelDb(readModelsPath)
-  db.pragma(`cache_size = ${rebuildCacheKib}`)
+  db.pragma(`cache_size = ${fillCacheKib}`)
   let release: (() => void) | undefined
   let swapped = false
   try {
     release = claim(db, projections.map((p) => p.name))
     db.transaction(() => projections.forEach((projection) => createBareTables(db, projection, rebuildTable))).immediate()
-    const filler = fillerFor(db, projections, rebuildTable)
     let total = reader.head()
-    let position = 0
+    let position = await fillTables(db, reader, projections, rebuildTable, total, fillOptions(options, batchSize, total))
+    // The rest, what the service appended meanwhile, event by event: the tables are no longer a fold's alone.
+    const filler = fillerFor(db, projections, rebuildTable, { byEvent: true })
+    total = reader.head()
     while (total - position > batchSize) {
       position = await applyRange(db, reader, filler, position, total, {
-        ...options,
         batchSize,
-        start: 0,
-        total: () => total,
+        signal: options.signal,
+        onBatch: (done) => options.onProgress?.({ done, total }),
       })
       total = reader.head()
     }
@@ -227,7 +171,6 @@ export async function rebuildLive(
       const head = reader.head()
       for (let reached = position, next = filler.fill(reader, reached, head, batchSize); next !== reached; next = filler.fill(reader, reached, head, batchSize))
         reached = next
-      filler.finish()
       for (const projection of projections) {
         for (const logical of projection.tables) {
           db.exec(`DROP TABLE IF EXISTS "${logical}"`)

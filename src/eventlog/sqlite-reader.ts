@@ -62,6 +62,12 @@ export class StoredEvent implements RecordedEvent {
   }
 }
 
+/** One of `of` shares of the log's streams: every event of a stream is in the same one. */
+export interface StreamPartition {
+  index: number
+  of: number
+}
+
 export interface EventFilter {
   /** Only these types (any when empty). */
   types?: readonly string[]
@@ -71,11 +77,12 @@ export interface EventFilter {
 
 export class SqliteEventReader {
   readonly db: Database.Database
-  private readonly versions: EventVersions
+  readonly versions: EventVersions
   private readonly stmt: {
     head: Database.Statement<[], { p: number | null }>
     range: Database.Statement<[number, number, number], Row>
     projectionRange: Database.Statement<[number, number, number], Row>
+    partitionRange: Database.Statement<[number, number, number, number, number], Row>
     details: Database.Statement<[number], Details>
     stream: Database.Statement<[string], Row>
     firstAfter: Database.Statement<[string], { p: number }>
@@ -92,6 +99,11 @@ export class SqliteEventReader {
       ).raw(true),
       projectionRange: this.db.prepare<[number, number, number], Row>(
         `SELECT ${projectionColumns} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
+      ).raw(true),
+      // A stream's partition: the last character of its id, which for a UUID is as good as a hash.
+      partitionRange: this.db.prepare<[number, number, number, number, number], Row>(
+        `SELECT ${projectionColumns} FROM events WHERE position > ? AND position <= ? AND unicode(substr(stream, -1)) % ? = ?
+         ORDER BY position LIMIT ?`,
       ).raw(true),
       details: this.db.prepare('SELECT event_id, metadata, time FROM events WHERE position = ?'),
       stream: this.db.prepare<[string], Row>(`SELECT ${columns} FROM events WHERE stream = ? ORDER BY version`).raw(true),
@@ -135,11 +147,21 @@ export class SqliteEventReader {
   }
 
   /** As `projectionRange`, one event at a time and without keeping them: a rebuild's events then die young,
-   *  which spares the garbage collector most of its work. Returns the position of the last event (`fromPosition`
-   *  if none). */
-  eachForProjections(fromPosition: number, toPosition: number, limit: number, visit: (event: StoredEvent) => void): number {
+   *  which spares the garbage collector most of its work. With a partition, only the events of its streams (the
+   *  partitions of one count share out every stream). Returns the position of the last event visited
+   *  (`fromPosition` if none). */
+  eachForProjections(
+    fromPosition: number,
+    toPosition: number,
+    limit: number,
+    visit: (event: StoredEvent) => void,
+    partition?: StreamPartition,
+  ): number {
     let position = fromPosition
-    for (const row of this.stmt.projectionRange.iterate(fromPosition, toPosition, limit)) {
+    const rows = partition
+      ? this.stmt.partitionRange.iterate(fromPosition, toPosition, partition.of, partition.index, limit)
+      : this.stmt.projectionRange.iterate(fromPosition, toPosition, limit)
+    for (const row of rows) {
       visit(this.event(row))
       position = row[0]
     }

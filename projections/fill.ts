@@ -1,0 +1,223 @@
+import { rmSync } from 'node:fs'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { Worker } from 'node:worker_threads'
+import Database from 'better-sqlite3'
+import type { RecordedEvent } from '../src/eventlog/port.js'
+import { SqliteEventReader, type StreamPartition } from '../src/eventlog/sqlite-reader.js'
+import { domainEventVersions, readModels } from '../src/stores.js'
+import { liveTable, type Fold, type Projection, type TableName } from './projection.js'
+
+// Filling fresh tables from the log, for a rebuild or a replay. Nobody else writes them, so a projection that can
+// fold events in memory does (Projection.fold), and the events stream through one at a time. When every read
+// model can merge partitions (Projection.mergePartition), the streams are shared out between this thread, which
+// fills the tables, and workers, which fill files of their own that are merged in at the end: reading and
+// decoding the events is most of a rebuild's work, and each thread reads only its streams' events.
+
+export interface FillProgress {
+  /** Events applied so far (across threads: the average of their positions). */
+  done: number
+  total: number
+}
+
+export interface FillOptions {
+  /** Events per transaction. */
+  batchSize: number
+  /** Threads filling at once; 1: this one alone. Used only when every projection can merge partitions. */
+  threads: number
+  onProgress?: ((progress: FillProgress) => void) | undefined
+  /** Stops between two batches; the caller drops what was filled. */
+  signal?: AbortSignal | undefined
+}
+
+export interface Filler {
+  /** Applies the events in (after, upTo], at most `limit`, of the partition's streams (all without one); returns
+   *  the position of the last event applied, `after` if none. */
+  fill(reader: SqliteEventReader, after: number, upTo: number, limit: number, partition?: StreamPartition): number
+  /** Writes what the folds still hold: the tables are complete once this commits. */
+  finish(): void
+}
+
+/** Folds where a projection can (fresh tables only); `byEvent`: every projection applies event by event, as the
+ *  service's runner does (tables that already hold rows). */
+export function fillerFor(db: Database.Database, projections: readonly Projection[], table: TableName, { byEvent = false } = {}): Filler {
+  const folds: Fold[] = projections.map(
+    (projection) => (!byEvent && projection.fold?.(db, table)) || { apply: projection.bind(db, table), flush() {} },
+  )
+  const apply = (event: RecordedEvent) => {
+    for (const fold of folds) fold.apply(event)
+  }
+  return {
+    fill: (reader, after, upTo, limit, partition) => reader.eachForProjections(after, upTo, limit, apply, partition),
+    finish: () => folds.forEach((fold) => fold.flush()),
+  }
+}
+
+/** Applies the events in (after, upTo] with `filler`, one transaction per batch, yielding between batches.
+ *  Returns the position reached: `upTo` with a partition, whose last event may be before it. */
+export async function applyRange(
+  db: Database.Database,
+  reader: SqliteEventReader,
+  filler: Filler,
+  after: number,
+  upTo: number,
+  options: Pick<FillOptions, 'batchSize' | 'signal'> & { partition?: StreamPartition; onBatch?: (position: number) => void },
+): Promise<number> {
+  const inTransaction = db.transaction((from: number) => filler.fill(reader, from, upTo, options.batchSize, options.partition)).immediate
+  let position = after
+  for (;;) {
+    options.signal?.throwIfAborted()
+    const reached = inTransaction(position)
+    if (reached === position) return options.partition ? upTo : position
+    position = reached
+    options.onBatch?.(position)
+    await nextTurn()
+  }
+}
+
+/** Creates a projection's tables under `table` names, without their indexes: they are created once, at the end
+ *  (for a rebuild at the swap, under their live names: SQLite cannot rename an index), which is also faster than
+ *  keeping them up to date row by row. */
+export function createBareTables(db: Database.Database, projection: Projection, table: TableName): void {
+  for (const logical of projection.tables) db.exec(`DROP TABLE IF EXISTS "${table(logical)}"`)
+  db.exec(projection.ddl(table))
+  const tables = projection.tables.map(table)
+  const indexes = db
+    .prepare<string[], { name: string }>(
+      `SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`,
+    )
+    .all(...tables)
+  for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`)
+}
+
+/** Page cache of a filling connection (negative: KiB): what a fold writes of a million events fits. */
+export const fillCacheKib = -131_072
+
+/** The read models the workers can build: those of the service (a worker finds them by name). */
+function partitionable(reader: SqliteEventReader, projections: readonly Projection[]): boolean {
+  return (
+    reader.versions === domainEventVersions &&
+    projections.every((projection) => projection.mergePartition && readModels.includes(projection))
+  )
+}
+
+/**
+ * Fills `db`'s fresh tables (named by `table`) with the events in (0, upTo], folded, and completes them; in
+ * `options.threads` partitions of the streams at once when the projections allow it. Returns `upTo`.
+ */
+export async function fillTables(
+  db: Database.Database,
+  reader: SqliteEventReader,
+  projections: readonly Projection[],
+  table: TableName,
+  upTo: number,
+  options: FillOptions,
+): Promise<number> {
+  const threads = partitionable(reader, projections) ? Math.max(1, options.threads) : 1
+  const filler = fillerFor(db, projections, table)
+  if (threads === 1) {
+    const position = await applyRange(db, reader, filler, 0, upTo, {
+      ...options,
+      onBatch: (done) => options.onProgress?.({ done, total: upTo }),
+    })
+    db.transaction(() => filler.finish()).immediate()
+    return position
+  }
+
+  const positions = new Array<number>(threads).fill(0)
+  const progress = (index: number, position: number) => {
+    positions[index] = position
+    options.onProgress?.({ done: Math.floor(positions.reduce((a, b) => a + b, 0) / threads), total: upTo })
+  }
+  const abort = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal
+  const parts = Array.from({ length: threads - 1 }, (_, i) => `${db.name}.part${i + 1}`)
+  try {
+    const workers = parts.map((out, i) =>
+      fillInWorker(
+        { events: reader.db.name, out, projections: projections.map((p) => p.name), upTo, partition: { index: i + 1, of: threads }, batchSize: 20_000 },
+        (position) => progress(i + 1, position),
+        signal,
+      ),
+    )
+    // One failing stops the others.
+    workers.forEach((worker) => worker.catch(() => abort.abort()))
+    await applyRange(db, reader, filler, 0, upTo, {
+      ...options,
+      signal,
+      partition: { index: 0, of: threads },
+      onBatch: (position) => progress(0, position),
+    })
+    db.transaction(() => filler.finish()).immediate()
+    await Promise.all(workers)
+    for (const part of parts) {
+      db.prepare('ATTACH DATABASE ? AS part').run(part)
+      try {
+        db.transaction(() => projections.forEach((projection) => projection.mergePartition!(db, 'part', table))).immediate()
+      } finally {
+        db.exec('DETACH DATABASE part')
+      }
+    }
+    options.onProgress?.({ done: upTo, total: upTo })
+    return upTo
+  } catch (error) {
+    abort.abort()
+    throw error
+  } finally {
+    for (const part of parts) rmSync(part, { force: true })
+  }
+}
+
+/** What a worker fills: the events of one partition of the streams, into a new file with the live tables' names. */
+export interface PartitionJob {
+  events: string
+  out: string
+  projections: string[]
+  upTo: number
+  partition: StreamPartition
+  batchSize: number
+}
+
+/** The worker's side of fillTables (fill-worker.ts). */
+export async function fillPartitionFile(job: PartitionJob, onBatch: (position: number) => void): Promise<void> {
+  const reader = new SqliteEventReader(job.events, domainEventVersions)
+  const db = new Database(job.out)
+  try {
+    // A part file is merged and deleted, or deleted: no journal, no fsync.
+    db.pragma('journal_mode = OFF')
+    db.pragma('synchronous = OFF')
+    db.pragma(`cache_size = ${fillCacheKib}`)
+    const projections = readModels.filter((projection) => job.projections.includes(projection.name))
+    for (const projection of projections) createBareTables(db, projection, liveTable)
+    const filler = fillerFor(db, projections, liveTable)
+    await applyRange(db, reader, filler, 0, job.upTo, { batchSize: job.batchSize, partition: job.partition, onBatch })
+    db.transaction(() => filler.finish())()
+  } finally {
+    db.close()
+    reader.close()
+  }
+}
+
+type WorkerMessage = { position: number } | { done: true } | { error: string }
+
+function fillInWorker(job: PartitionJob, onBatch: (position: number) => void, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./fill-worker.mjs', import.meta.url), { workerData: job })
+    const stop = () => void worker.terminate()
+    signal.addEventListener('abort', stop, { once: true })
+    let settled = false
+    const settle = (error?: Error) => {
+      if (settled) return
+      settled = true
+      signal.removeEventListener('abort', stop)
+      if (error) reject(error)
+      else resolve()
+    }
+    worker.on('message', (message: WorkerMessage) => {
+      if ('position' in message) onBatch(message.position)
+      else if ('done' in message) settle()
+      else settle(new Error(message.error))
+    })
+    worker.on('error', (error) => settle(error))
+    worker.on('exit', (code) => settle(new Error(`the rebuild worker of partition ${job.partition.index} stopped (exit code ${code})`)))
+  })
+}
