@@ -89,8 +89,9 @@ export function createBareTables(db: Database.Database, projection: Projection, 
   for (const { name } of indexes) db.exec(`DROP INDEX "${name}"`)
 }
 
-/** Page cache of a filling connection (negative: KiB): what a fold writes of a million events fits. */
-export const fillCacheKib = -131_072
+/** Page cache of a filling connection (negative: KiB). A fold writes each row about once, mostly appending: more
+ *  than the default 2 MB (the primary key's index is written all over), far less than the tables. */
+export const fillCacheKib = -32_768
 
 /** The read models the workers can build: those of the service (a worker finds them by name). */
 function partitionable(reader: SqliteEventReader, projections: readonly Projection[]): boolean {
