@@ -37,6 +37,12 @@ let generated: Generated = { userInstances: [], instances: 0 }
 
 const ms = (value: number) => value.toFixed(2).padStart(6)
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`
+/** The rebuild's target is for a million events (issue 5); below, its fixed costs (creating, swapping and
+ *  indexing the tables, checkpointing) weigh on the rate. */
+const rebuildVerdict = (events: number, rate: number, seconds: number) =>
+  events >= 1_000_000
+    ? rate >= 200_000 ? '(≥ 200k: met)' : '(≥ 200k: NOT met)'
+    : `(in ${Math.round(seconds * 1000)} ms; the ≥ 200k target is for 1M events)`
 const under200 = (bytes: number) => (bytes < 200 * 1024 * 1024 ? '(< 200 MB: met)' : '(< 200 MB: NOT met)')
 const cell = (p: Probe) => `${ms(p.latency.p50)} ${ms(p.latency.p99)} ${p.rps.toFixed(0).padStart(6)}`
 
@@ -93,7 +99,7 @@ try {
       `${size.toLocaleString('en-US')} events: cold start ${coldStart} ms ${coldStart < 1000 ? '(< 1 s: met)' : '(< 1 s: NOT met)'}, ` +
         `${withCode} ms counting the process's start and tsx compiling the code; ` +
         `RSS after the load ${mb(atEnd.rss)} ${under200(atEnd.rss)}, at its peak ${mb(atEnd.peak)} ${under200(atEnd.peak)}; ` +
-        `rebuild ${Math.round(rebuildRate).toLocaleString('en-US')} events/s ${rebuildRate >= 200_000 ? '(≥ 200k: met)' : '(≥ 200k: NOT met)'}`,
+        `rebuild ${Math.round(rebuildRate).toLocaleString('en-US')} events/s ${rebuildVerdict(rebuilt.events, rebuildRate, rebuilt.seconds)}`,
     )
   }
   console.log(`the user owns ${generated.userInstances.length.toLocaleString('en-US')} of ${generated.instances.toLocaleString('en-US')} instances`)
