@@ -19,6 +19,15 @@ export interface SshServer {
   close(): Promise<void>
 }
 
+/** An ed25519 host key ssh2 can read: about one in 256 that its generateKeyPairSync writes it cannot (it strips a
+ *  public key's leading zero byte, mscdex/ssh2#1513), and the server then fails to start. */
+function newHostKey(): string {
+  for (;;) {
+    const key = ssh2.utils.generateKeyPairSync('ed25519').private
+    if (!(ssh2.utils.parseKey(key) instanceof Error)) return key
+  }
+}
+
 export async function startSshServer(
   masters: MasterVms,
   env: { state: EmulatorState; blobs: BlobStore },
@@ -26,7 +35,7 @@ export async function startSshServer(
   port = 0,
 ): Promise<SshServer> {
   // A fresh host key per emulator: clients of the emulator do not pin host keys (nor did the original).
-  const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private
+  const hostKey = newHostKey()
   const connections = new Set<ssh2.Connection>()
   const jobId = () => env.state.randomString(32, '0123456789abcdef')
 
