@@ -8,6 +8,7 @@ import { rebuildLive, replayIntoFile } from '../projections/rebuild.js'
 import { SqliteEventLog } from '../src/eventlog/sqlite.js'
 import { SqliteEventReader } from '../src/eventlog/sqlite-reader.js'
 import { dataFiles, domainEventVersions, readModels } from '../src/stores.js'
+import { measureSteal } from './bench/steal.js'
 
 // `npm run bench:rebuild`: writes a log of BENCH_EVENTS events (default 1,000,000) shaped like the service's —
 // instances created, provisioned, taken through their install stages by their service VMs, some stopped,
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     }
     for (const file of [dataFiles(dir).readModels, join(dir, 'replay.db')]) rmSync(file, { force: true })
     started = performance.now()
+    const steal = measureSteal()
     const output = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--measure', dir], { encoding: 'utf8' })
     const result = JSON.parse(output.trim().split('\n').at(-1)!)
     const line = (label: string, r: { events: number; seconds: number }) => {
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     console.log(line('rebuild (blue/green, lod projections rebuild)', result.live))
     console.log(line('replay into a new file (lod replay)', result.replay))
     console.log(`peak memory of the rebuilding process: ${mb(result.maxRssKb)} RSS (${mb(result.rssBeforeKb)} before it started)`)
+    console.log(steal())
   } finally {
     if (!kept) rmSync(dir, { recursive: true, force: true })
   }

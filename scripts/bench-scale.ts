@@ -10,6 +10,7 @@ import { dataFiles, domainEventVersions, readModels } from '../src/stores.js'
 import { hasTaskset, pinSelf, startChild } from './bench/servers.js'
 import { growLog, seeded, type Generated } from './bench-scale/generate.js'
 import { probe, type Probe, type Probes } from './bench-scale/service.js'
+import { measureSteal } from './bench/steal.js'
 
 // `npm run bench:scale`: the same service over a log of 10k, 100k and 1M events (BENCH_SCALE_SIZES), grown in
 // one data directory. At each size: the projection rebuild (`lod projections rebuild`, from position 0), the
@@ -56,6 +57,7 @@ console.log(
     `rebuild ev/s | cold start (+ code) | RSS start / end / peak`,
 )
 const summary: string[] = []
+const steal = measureSteal()
 const measured: Probes[] = []
 try {
   for (const size of sizes) {
@@ -110,6 +112,7 @@ try {
     const growth = (name: keyof Probes) => `${name} ${(last[name].latency.p50 / first[name].latency.p50).toFixed(2)}×`
     console.log(`p50 latency at the largest size / at the smallest: ${growth('append')}, ${growth('details')}, ${growth('list')} (flat: about 1×)`)
   }
+  console.log(steal())
 } finally {
   await emulator.close()
   if (!kept) rmSync(dir, { recursive: true, force: true })

@@ -3,6 +3,7 @@ import { instanceStatusCodes } from '../src/domain/statuses.js'
 import { demoUsers } from '../src/okeanos/emulator/index.js'
 import { combine, measure, type Load, type Result } from './bench/measure.js'
 import { hasTaskset, pinSelf, startChild, type ChildServer } from './bench/servers.js'
+import { measureSteal } from './bench/steal.js'
 
 // `npm run bench`: this service against a plain Fastify + better-sqlite3 CRUD server of the same endpoints
 // (scripts/bench/crud-server.ts), both with durable commits, measured alternately in one run, with a Fastify
@@ -85,6 +86,7 @@ const crud = await startChild(
   { CRUD_TOKEN: user.token, CRUD_OWNER: user.id, CRUD_DB: `${service.dataDir}/crud.db` },
   { ...(core !== undefined && { core }) },
 )
+const steal = measureSteal()
 try {
   const ids = await seed(service, crud)
   console.log(
@@ -119,6 +121,7 @@ try {
     verdicts.push(`${name}: ${ratio.toFixed(2)} ${ratio >= 1 ? '(≥ 1.0: met)' : '(≥ 1.0: NOT met)'}`)
   }
   console.log(`target ratio ≥ 1.0 — ${verdicts.join('; ')}`)
+  console.log(steal())
 } finally {
   await Promise.all([service.stop(), crud.stop(), hello.stop()])
 }
