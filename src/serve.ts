@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
 import { loggerOptions } from './http/logging.js'
-import { demoUsers, fastDelays, startEmulator, type Emulator } from './okeanos/emulator/index.js'
+import type { Emulator } from './okeanos/emulator/index.js'
 import { createService, type Service } from './service.js'
 
 // `lod serve` / `npm start`: the service on its embedded defaults — the SQLite log in LOD_DATA_DIR and, unless
@@ -24,12 +24,16 @@ export interface Running {
   stop(): Promise<void>
 }
 
+async function startEmbeddedEmulator(port: number): Promise<Emulator> {
+  const { demoUsers, fastDelays, startEmulator } = await import('./okeanos/emulator/index.js')
+  return startEmulator({ port, users: demoUsers(), delays: fastDelays })
+}
+
 export async function serve(config: Config, print: (line: string) => void = console.log): Promise<Running> {
   const startedAt = performance.now()
   mkdirSync(config.LOD_DATA_DIR, { recursive: true })
-  const emulator = config.LOD_OKEANOS_IDENTITY_URL
-    ? undefined
-    : await startEmulator({ port: config.LOD_EMULATOR_PORT, users: demoUsers(), delays: fastDelays })
+  // The embedded emulator is loaded only when it runs: against ~okeanos it is dead weight.
+  const emulator = config.LOD_OKEANOS_IDENTITY_URL ? undefined : await startEmbeddedEmulator(config.LOD_EMULATOR_PORT)
   const service = await createService({
     dataDir: config.LOD_DATA_DIR,
     identityUrl: config.LOD_OKEANOS_IDENTITY_URL ?? emulator!.identityUrl,
