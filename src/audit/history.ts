@@ -1,7 +1,7 @@
 import { evolveApplication, initialApplicationState, type ApplicationState } from '../domain/application.js'
 import type { ApplicationEvent } from '../domain/application-events.js'
 import type { InstanceEvent } from '../domain/events.js'
-import { statusAfter } from '../domain/instance.js'
+import { statusAfter } from '../domain/instance-status.js'
 import { applicationStatuses, instanceStatuses, isInstanceStatusCode } from '../domain/statuses.js'
 import type { RecordedEvent } from '../eventlog/port.js'
 

@@ -4,6 +4,7 @@ import { deploymentEventSchemas, type DeploymentEvent } from './application-even
 import { decideDeployment, deploymentsAfterStatus, evolveDeployments, type DeploymentCommand, type Deployments } from './deployments.js'
 import { conflict, invalid, notFound } from './rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
+import { statusAfter } from './instance-status.js'
 
 // The lambda-instance aggregate: what a command may do given the instance's history (upstream §2.9, §2.10, §3).
 
@@ -226,26 +227,6 @@ export function decideInstance(command: InstanceCommand, state: InstanceState): 
           ]
         : [{ type: 'ClusterProvisioned', data: command.cluster }]
     }
-  }
-}
-
-/** The status an event leaves the instance in, if it sets one: shared by the decider's state and the read models. */
-export function statusAfter(event: InstanceEvent): { status: InstanceStatusCode; failureMessage: string } | null {
-  switch (event.type) {
-    case 'InstanceRequested':
-      return { status: InstanceStatus.PENDING, failureMessage: '' }
-    case 'InstanceRegistered':
-      return { status: event.data.status, failureMessage: event.data.failure_message }
-    case 'InstanceStartRequested':
-      return { status: InstanceStatus.STARTING, failureMessage: '' }
-    case 'InstanceStopRequested':
-      return { status: InstanceStatus.STOPPING, failureMessage: '' }
-    case 'InstanceDestroyRequested':
-      return { status: InstanceStatus.DESTROYING, failureMessage: '' }
-    case 'InstanceStatusChanged':
-      return { status: event.data.status, failureMessage: event.data.failure_message }
-    default:
-      return null
   }
 }
 

@@ -33,6 +33,10 @@ export interface RecordedEvent {
   metadata: EventMetadata
   /** ISO-8601 commit time. */
   time: string
+  /** Matches `pattern` against the data as stored (JSON text), when it is stored in its type's current version:
+   *  a rebuild reads what it needs of its most common events without decoding them (null: decode `data`).
+   *  Only events read back from storage have it. */
+  matchStoredData?(pattern: RegExp): RegExpExecArray | null
 }
 
 /** A version number, or: `any` (no check), `no_stream` (the stream must not exist). */

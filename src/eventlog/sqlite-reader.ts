@@ -45,6 +45,10 @@ export class StoredEvent implements RecordedEvent {
     return this.decodedData
   }
 
+  matchStoredData(pattern: RegExp): RegExpExecArray | null {
+    return this.storedVersion < this.versions.current(this.type) ? null : pattern.exec(this.rawData)
+  }
+
   private get stored(): Details {
     return (this.details ??= this.loadDetails(this.position))
   }
