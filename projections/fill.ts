@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs'
+import { rmSync, statSync } from 'node:fs'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
@@ -113,6 +113,23 @@ export async function fillTables(
   upTo: number,
   options: FillOptions,
 ): Promise<number> {
+  const head = reader.head()
+  const ahead = readAhead(reader.db.name, head > 0 ? Math.min(1, upTo / head) : 0)
+  try {
+    return await fillFolded(db, reader, projections, table, upTo, options)
+  } finally {
+    await ahead.stop()
+  }
+}
+
+async function fillFolded(
+  db: Database.Database,
+  reader: SqliteEventReader,
+  projections: readonly Projection[],
+  table: TableName,
+  upTo: number,
+  options: FillOptions,
+): Promise<number> {
   const threads = partitionable(reader, projections) ? Math.max(1, options.threads) : 1
   const filler = fillerFor(db, projections, table)
   if (threads === 1) {
@@ -167,6 +184,45 @@ export async function fillTables(
     for (const part of parts) rmSync(part, { force: true })
   }
 }
+
+// Read in a thread of its own (plain JavaScript: no TypeScript to load), apart from the event loop, which a fill
+// holds for a batch at a time.
+const readAheadSource = `
+const { workerData } = require('node:worker_threads')
+const fs = require('node:fs')
+const fd = fs.openSync(workerData.path, 'r')
+const buffer = Buffer.allocUnsafe(4 << 20)
+try {
+  for (let position = 0; position < workerData.bytes; ) {
+    const read = fs.readSync(fd, buffer, 0, buffer.length, position)
+    if (read === 0) break
+    position += read
+  }
+} finally {
+  fs.closeSync(fd)
+}`
+
+/**
+ * Reads the first `share` of the log's file through, ahead of the fill. SQLite reads it a page at a time, which
+ * from a cold page cache is many times slower than reading the file in big sequential reads: a million events
+ * took 19 s to rebuild after the cache was dropped, and 6 s counting a read of the whole file first.
+ */
+export function readAhead(path: string, share: number): { stop(): Promise<void> } {
+  let bytes = 0
+  try {
+    bytes = Math.ceil(statSync(path).size * share)
+  } catch {
+    return { stop: async () => {} }
+  }
+  if (bytes < readAheadFrom) return { stop: async () => {} }
+  const reader = new Worker(readAheadSource, { eval: true, workerData: { path, bytes } })
+  // Only ever an optimisation: a failure to read ahead leaves SQLite to read for itself.
+  reader.on('error', () => {})
+  return { stop: async () => void (await reader.terminate()) }
+}
+
+/** Smaller logs are read in no time either way. */
+const readAheadFrom = 32 << 20
 
 /** What a worker fills: the events of one partition of the streams, into a new file with the live tables' names. */
 export interface PartitionJob {

@@ -1,9 +1,10 @@
 import t, { type Test } from 'tap'
 import fc from 'fast-check'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { compareWithRebuild } from '../../projections/compare.js'
+import { readAhead } from '../../projections/fill.js'
 import { rebuildLive, replayIntoFile } from '../../projections/rebuild.js'
 import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
 import { SqliteEventReader } from '../../src/eventlog/sqlite-reader.js'
@@ -80,4 +81,14 @@ t.test('a replay stopped while threads are filling leaves no file', async (t) =>
   )
   t.notOk(existsSync(out))
   t.same(readdirSync(dir).filter((name) => name.startsWith('replay')), [], 'no partial or partition file either')
+})
+
+t.test('reading the log ahead of a big rebuild stops with it, and never fails it', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'big.db')
+  writeFileSync(file, Buffer.alloc(48 << 20))
+  await readAhead(file, 1).stop()
+  await readAhead(join(dir, 'missing.db'), 1).stop()
+  await readAhead(file, 0.1).stop()
+  t.pass('a big file, a missing one and a small share: each reading stops when told, none throws')
 })
