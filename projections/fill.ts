@@ -149,8 +149,9 @@ async function fillFolded(
   const abort = new AbortController()
   const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal
   const parts = Array.from({ length: threads - 1 }, (_, i) => `${db.name}.part${i + 1}`)
+  let workers: Array<Promise<void>> = []
   try {
-    const workers = parts.map((out, i) =>
+    workers = parts.map((out, i) =>
       fillInWorker(
         { events: reader.db.name, out, projections: projections.map((p) => p.name), upTo, partition: { index: i + 1, of: threads }, batchSize: 20_000 },
         (position) => progress(i + 1, position),
@@ -179,6 +180,8 @@ async function fillFolded(
     return upTo
   } catch (error) {
     abort.abort()
+    // Stopped before their files go, or one could open its file after that.
+    await Promise.allSettled(workers)
     throw error
   } finally {
     for (const part of parts) rmSync(part, { force: true })
@@ -261,6 +264,7 @@ function fillInWorker(job: PartitionJob, onBatch: (position: number) => void, si
     const worker = new Worker(new URL('./fill-worker.mjs', import.meta.url), { workerData: job })
     const stop = () => void worker.terminate()
     signal.addEventListener('abort', stop, { once: true })
+    if (signal.aborted) stop()
     let settled = false
     const settle = (error?: Error) => {
       if (settled) return
