@@ -104,7 +104,10 @@ t.test('a cut upload leaves nothing behind', async (t) => {
   t.equal(await shell.exists(jarPath('cut.jar')), false, 'never renamed into place')
   t.notOk(w.emu.sshCommands().some((c) => c.serverId === master.id && c.command.startsWith('mv ')), 'no rename was sent')
   t.same(await shell.list(), ['run_batch_job.sh', 'run_streaming_job.sh'], 'the shell still works')
-  // A partial file may be left (the discard can race the remote cat); a withdraw removes it.
+  // A partial file may be left (the discard can race the remote cat, which may still be writing); a withdraw,
+  // which comes later, removes it.
+  const cutCat = () => w.emu.sshCommands().some((c) => c.serverId === master.id && c.command.startsWith('cat > ') && c.command.includes('.cut.jar.part'))
+  while (!cutCat()) await new Promise((resolve) => setTimeout(resolve, 10))
   await shell.remove(jarPath('cut.jar'))
   t.same(inFlinkHome(master.id), [])
 

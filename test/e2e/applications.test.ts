@@ -55,6 +55,8 @@ t.test('an application from upload to delete', async (t) => {
   const second = await c.send('POST', `/api/apps/${other}/start/`, ...form(instance))
   t.same([second.status, second.json.errors[0].detail], [409, 'The batch job on the specified lambda instance has already been started.'])
   await waitUntil('the batch job running', async () => (c.emulator.masterJobs(master.id).batch.state === 'RUNNING' ? true : undefined))
+  // The reactor records the start once the master has answered: a moment after the job runs.
+  await waitUntil('the start recorded', async () => ((await c.api('GET', `/api/apps/${app}/`)).json.data[0].lambda_instances[0].started === true ? true : undefined))
   t.match((await c.api('GET', `/api/lambda-instances/${instance}/`)).json.data[0].applications, [{ name: 'wordcount.jar', started: true, type: 'BATCH' }])
 
   // Seed 004: curl -X POST -H "Authorization: Token …" -F "lambda_instance_id=…" …/api/apps/<id>/stop/
