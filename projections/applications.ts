@@ -14,6 +14,7 @@ const applicationEventTypes = new Set([
 
 export const applicationsProjection: Projection = {
   name: 'applications',
+  types: [...applicationEventTypes],
   version: 1,
   tables: ['applications'],
   ddl: (t) => `

@@ -46,14 +46,18 @@ export function fillerFor(db: Database.Database, projections: readonly Projectio
   const apply = (event: RecordedEvent) => {
     for (const fold of folds) fold.apply(event)
   }
+  // The events no read model reads (the provisioning steps, for one) are left in the log, unread.
+  const types = projections.every((projection) => projection.types)
+    ? [...new Set(projections.flatMap((projection) => projection.types!))]
+    : undefined
   return {
-    fill: (reader, after, upTo, limit, partition) => reader.eachForProjections(after, upTo, limit, apply, partition),
+    fill: (reader, after, upTo, limit, partition) => reader.eachForProjections(after, upTo, limit, apply, { partition, types }),
     finish: () => folds.forEach((fold) => fold.flush()),
   }
 }
 
 /** Applies the events in (after, upTo] with `filler`, one transaction per batch, yielding between batches.
- *  Returns the position reached: `upTo` with a partition, whose last event may be before it. */
+ *  Returns `upTo`, which the last event applied may be short of (a partition's, or of the types read). */
 export async function applyRange(
   db: Database.Database,
   reader: SqliteEventReader,
@@ -67,7 +71,7 @@ export async function applyRange(
   for (;;) {
     options.signal?.throwIfAborted()
     const reached = inTransaction(position)
-    if (reached === position) return options.partition ? upTo : position
+    if (reached === position) return upTo
     position = reached
     options.onBatch?.(position)
     await nextTurn()

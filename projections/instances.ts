@@ -26,6 +26,7 @@ const statusViewRows = instanceStatusCodes.map((code) => `('${code}', '${renderS
 
 export const instancesProjection: Projection = {
   name: 'instances',
+  types: [...instanceEventTypes],
   // 3: info_head (the details' info, rendered, when it cannot be made from instance_info by concatenation) and
   // the instance counts.
   version: 3,

@@ -12,6 +12,8 @@ export interface Projection {
   version: number
   /** The logical names of the tables it owns. */
   tables: readonly string[]
+  /** The event types it reads, if not all: a rebuild has SQLite pass over the others. */
+  types?: readonly string[]
   /** CREATE TABLE / CREATE INDEX statements, run once per table set. */
   ddl(table: TableName): string
   /** Returns the function that applies one event; it runs inside the runner's transaction. */

@@ -86,7 +86,6 @@ export class SqliteEventReader {
     head: Database.Statement<[], { p: number | null }>
     range: Database.Statement<[number, number, number], Row>
     projectionRange: Database.Statement<[number, number, number], Row>
-    partitionRange: Database.Statement<[number, number, number, number, number], Row>
     details: Database.Statement<[number], Details>
     stream: Database.Statement<[string], Row>
     firstAfter: Database.Statement<[string], { p: number }>
@@ -103,11 +102,6 @@ export class SqliteEventReader {
       ).raw(true),
       projectionRange: this.db.prepare<[number, number, number], Row>(
         `SELECT ${projectionColumns} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
-      ).raw(true),
-      // A stream's partition: the last character of its id, which for a UUID is as good as a hash.
-      partitionRange: this.db.prepare<[number, number, number, number, number], Row>(
-        `SELECT ${projectionColumns} FROM events WHERE position > ? AND position <= ? AND unicode(substr(stream, -1)) % ? = ?
-         ORDER BY position LIMIT ?`,
       ).raw(true),
       details: this.db.prepare('SELECT event_id, metadata, time FROM events WHERE position = ?'),
       stream: this.db.prepare<[string], Row>(`SELECT ${columns} FROM events WHERE stream = ? ORDER BY version`).raw(true),
@@ -151,25 +145,46 @@ export class SqliteEventReader {
   }
 
   /** As `projectionRange`, one event at a time and without keeping them: a rebuild's events then die young,
-   *  which spares the garbage collector most of its work. With a partition, only the events of its streams (the
-   *  partitions of one count share out every stream). Returns the position of the last event visited
-   *  (`fromPosition` if none). */
+   *  which spares the garbage collector most of its work. Only the events of the partition's streams (the
+   *  partitions of one count share out every stream) and of the given types, when given: the others are passed
+   *  over by SQLite, never decoded. Returns the position of the last event visited (`fromPosition` if none). */
   eachForProjections(
     fromPosition: number,
     toPosition: number,
     limit: number,
     visit: (event: StoredEvent) => void,
-    partition?: StreamPartition,
+    only: { partition?: StreamPartition | undefined; types?: readonly string[] | undefined } = {},
   ): number {
+    const { partition, types } = only
+    const params: Array<string | number> = [fromPosition, toPosition]
+    if (partition) params.push(partition.of, partition.index)
+    if (types) params.push(...types)
     let position = fromPosition
-    const rows = partition
-      ? this.stmt.partitionRange.iterate(fromPosition, toPosition, partition.of, partition.index, limit)
-      : this.stmt.projectionRange.iterate(fromPosition, toPosition, limit)
-    for (const row of rows) {
+    for (const row of this.selection(partition !== undefined, types?.length).iterate(...params, limit)) {
       visit(this.event(row))
       position = row[0]
     }
     return position
+  }
+
+  private readonly selections = new Map<string, Database.Statement<Array<string | number>, Row>>()
+
+  private selection(partitioned: boolean, types: number | undefined): Database.Statement<Array<string | number>, Row> {
+    const key = `${partitioned}:${types ?? ''}`
+    let statement = this.selections.get(key)
+    if (!statement) {
+      // A stream's partition: the last character of its id, which for a UUID is as good as a hash.
+      const where = [
+        'position > ? AND position <= ?',
+        ...(partitioned ? ['unicode(substr(stream, -1)) % ? = ?'] : []),
+        ...(types !== undefined ? [`type IN (${Array.from({ length: types }, () => '?').join(', ') || 'NULL'})`] : []),
+      ]
+      statement = this.db
+        .prepare<Array<string | number>, Row>(`SELECT ${projectionColumns} FROM events WHERE ${where.join(' AND ')} ORDER BY position LIMIT ?`)
+        .raw(true)
+      this.selections.set(key, statement)
+    }
+    return statement
   }
 
   stream(stream: string): StoredEvent[] {
