@@ -126,14 +126,7 @@ export async function fillTables(
   }
 }
 
-async function fillFolded(
-  db: Database.Database,
-  reader: SqliteEventReader,
-  projections: readonly Projection[],
-  table: TableName,
-  upTo: number,
-  options: FillOptions,
-): Promise<number> {
+async function fillFolded(...[db, reader, projections, table, upTo, options]: Parameters<typeof fillTables>): Promise<number> {
   const threads = partitionable(reader, projections) ? Math.max(1, options.threads) : 1
   const filler = fillerFor(db, projections, table)
   if (threads === 1) {

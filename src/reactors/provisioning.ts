@@ -38,7 +38,8 @@ async function withOwnerLock<T>(owner: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
-const file = (path: string, contents: string): PersonalityFile => ({
+/** A root-only file the master's image writes on its first boot. */
+export const personalityFile = (path: string, contents: string): PersonalityFile => ({
   path,
   contents: Buffer.from(contents).toString('base64'),
   owner: 'root',
@@ -117,7 +118,7 @@ async function ensureServers(job: JobContext, ok: Okeanos, spec: InstanceSpec, o
   const userKeys = (await job.call(() => ok.compute.listUserKeys()))
     .filter((key) => spec.public_key_name.includes(key.name))
     .map((key) => key.content.trim())
-  const authorizedKeys = file('/root/.ssh/authorized_keys', [...userKeys, pair.publicKey].join('\n') + '\n')
+  const authorizedKeys = personalityFile('/root/.ssh/authorized_keys', [...userKeys, pair.publicKey].join('\n') + '\n')
   const tagged = async (role: string) => ours(await ok.compute.listServers(), job.instanceId, role)
 
   await withOwnerLock(owner, async () => {
@@ -157,9 +158,9 @@ async function ensureServers(job: JobContext, ok: Okeanos, spec: InstanceSpec, o
         networks: [{ uuid: floatingNetwork, fixed_ip: floatingIp!.address }, { uuid: p.network! }],
         personality: [
           authorizedKeys,
-          file('/root/.ssh/id_rsa.pub', pair.publicKey + '\n'),
-          file('/root/.ssh/id_rsa', pair.privateKey),
-          file(serviceVmFile, JSON.stringify(serviceVm)),
+          personalityFile('/root/.ssh/id_rsa.pub', pair.publicKey + '\n'),
+          personalityFile('/root/.ssh/id_rsa', pair.privateKey),
+          personalityFile(serviceVmFile, JSON.stringify(serviceVm)),
         ],
         metadata: { lod_instance: job.instanceId, lod_role: 'master' },
       }),

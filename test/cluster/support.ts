@@ -1,5 +1,6 @@
 import type { Test } from 'tap'
-import { Okeanos, type PersonalityFile } from '../../src/okeanos/index.js'
+import { Okeanos } from '../../src/okeanos/index.js'
+import { personalityFile } from '../../src/reactors/provisioning.js'
 import { DEMO_PROJECT_ID, IMAGES, demoUsers, fastDelays, startEmulator, type Emulator } from '../../src/okeanos/emulator/index.js'
 import { generateClusterKeyPair, type ClusterKeyPair } from '../../src/reactors/ssh-key.js'
 import { MasterShell } from '../../src/cluster/master.js'
@@ -14,14 +15,6 @@ export interface World {
   master(opts?: { role?: string; pair?: ClusterKeyPair; name?: string }): Promise<{ id: number; pair: ClusterKeyPair }>
   shell(privateKey: string): Promise<MasterShell>
 }
-
-const file = (path: string, contents: string): PersonalityFile => ({
-  path,
-  contents: Buffer.from(contents).toString('base64'),
-  owner: 'root',
-  group: 'root',
-  mode: 0o600,
-})
 
 export async function world(t: Test): Promise<World> {
   const emu = await startEmulator({ delays: fastDelays })
@@ -44,9 +37,9 @@ export async function world(t: Test): Promise<World> {
         project: DEMO_PROJECT_ID,
         networks: [],
         personality: [
-          file('/root/.ssh/authorized_keys', [...userKeys, pair.publicKey].join('\n') + '\n'),
-          file('/root/.ssh/id_rsa.pub', pair.publicKey + '\n'),
-          file('/root/.ssh/id_rsa', pair.privateKey),
+          personalityFile('/root/.ssh/authorized_keys', [...userKeys, pair.publicKey].join('\n') + '\n'),
+          personalityFile('/root/.ssh/id_rsa.pub', pair.publicKey + '\n'),
+          personalityFile('/root/.ssh/id_rsa', pair.privateKey),
         ],
         metadata: { lod_instance: 'test-instance', lod_role: role },
       })

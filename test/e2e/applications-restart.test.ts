@@ -1,4 +1,5 @@
 import t from 'tap'
+import { waitUntil } from '../support/wait.js'
 import { randomBytes } from 'node:crypto'
 import { Okeanos } from '../../src/okeanos/index.js'
 import { demoUsers, fastDelays, startEmulator } from '../../src/okeanos/emulator/index.js'
@@ -9,16 +10,6 @@ import { jar, multipart } from '../support/multipart.js'
 
 // Application jobs asked for just before the service went down (a deploy, the start after it, a delete) are
 // not lost: the service started again on the same data finds them in the streams and does them.
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 t.test('a deploy, a start and a delete pending at a restart are done after it', async (t) => {
   const emulator = await startEmulator({ users: demoUsers(), delays: fastDelays })

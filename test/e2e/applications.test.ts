@@ -1,19 +1,10 @@
 import t from 'tap'
+import { waitUntil } from '../support/wait.js'
 import { jar, multipart } from '../support/multipart.js'
 import { startCluster, type Cluster } from '../support/cluster.js'
 
 // Issue acceptance: upload → UPLOADED → deploy → start batch → a second batch app is refused → stop (seed
 // 004's multipart curl) → the master's job is stopped → withdraw → delete, with Pithos and the master clean.
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 async function upload(c: Cluster, name: string, type = 'batch') {
   const form = multipart({ file: { filename: name, content: jar(2048) }, type, project_name: 'lambda.grnet.gr', execution_environment_name: 'Stream' })
