@@ -6,6 +6,10 @@ import { HttpError } from './envelope.js'
 // `Idempotency-Key` on POST and DELETE: the first answer is stored in the same transaction as the events it
 // appended, so a retry with the same key and body gets that answer again and appends nothing, even after a
 // crash between the commit and the reply. The same key with another request is refused.
+//
+// The stored answer is looked up before the command is even prepared: a retry must not be judged by rules that
+// depend on what its first attempt changed (a retried upload is not a "duplicate name"), and must not repeat any
+// of the first attempt's side effects.
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/
 
@@ -30,33 +34,42 @@ function fingerprint(request: FastifyRequest): string {
     .digest('base64')
 }
 
-async function replay(log: EventLog, request: FastifyRequest, reply: FastifyReply, scope: string, key: string) {
+/** Sends the stored answer to this key, if there is one; says whether it did. */
+async function replayed(log: EventLog, request: FastifyRequest, reply: FastifyReply, scope: string, key: string): Promise<boolean> {
   const stored = await log.findIdempotency(scope, key)
-  if (!stored) return undefined
+  if (!stored) return false
   if (stored.fingerprint !== fingerprint(request)) throw new HttpError(422, reusedKeyMessage)
-  return reply.code(stored.statusCode).header('idempotent-replayed', 'true').type('application/json').send(stored.body)
+  reply.code(stored.statusCode).header('idempotent-replayed', 'true').type('application/json').send(stored.body)
+  return true
 }
 
-export async function idempotent(log: EventLog, request: FastifyRequest, reply: FastifyReply, command: IdempotentCommand) {
+/**
+ * Answers a command request: the stored answer when its Idempotency-Key was seen, else what `prepare` decides
+ * (it validates and may refuse by throwing), once its events are committed.
+ */
+export async function idempotent(
+  log: EventLog,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  prepare: () => IdempotentCommand | Promise<IdempotentCommand>,
+): Promise<FastifyReply> {
   const header = request.headers['idempotency-key']
   if (header === undefined) {
+    const command = await prepare()
     await command.execute(undefined)
     return reply.code(command.statusCode).send(command.body)
   }
   if (typeof header !== 'string' || !keyPattern.test(header))
     throw new HttpError(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
   const scope = scopeOf(request)
-  const earlier = await replay(log, request, reply, scope, header)
-  if (earlier) return earlier
+  if (await replayed(log, request, reply, scope, header)) return reply
+  const command = await prepare()
   const body = JSON.stringify(command.body)
   try {
     await command.execute({ scope, key: header, fingerprint: fingerprint(request), statusCode: command.statusCode, body })
   } catch (error) {
     // A concurrent request with the same key committed first: answer as it did.
-    if (error instanceof IdempotencyKeyReusedError) {
-      const answered = await replay(log, request, reply, scope, header)
-      if (answered) return answered
-    }
+    if (error instanceof IdempotencyKeyReusedError && (await replayed(log, request, reply, scope, header))) return reply
     throw error
   }
   return reply.code(command.statusCode).type('application/json').send(body)

@@ -142,10 +142,13 @@ export class ReactorRunner {
   }
 
   private onEvents(events: RecordedEvent[]): void {
-    for (const event of events) {
+    const asked = events.flatMap((event) => {
       const job = jobOfEvent[event.type]?.(event)
-      if (job) this.enqueue(event.stream.slice(event.stream.indexOf('-') + 1), job.kind, job.arg)
-    }
+      return job ? [{ id: event.stream.slice(event.stream.indexOf('-') + 1), ...job }] : []
+    })
+    // Jobs start in the next turn of the event loop: the request that asked for one keeps the owner's token only
+    // once its append has resolved (a refused request keeps nothing), which is later in this turn.
+    if (asked.length > 0) setImmediate(() => asked.forEach(({ id, kind, arg }) => this.enqueue(id, kind, arg)))
   }
 
   jobCounts(): Record<JobState, number> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { rename } from 'node:fs/promises'
+import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyMultipart from '@fastify/multipart'
@@ -7,8 +7,7 @@ import { isValidJarName } from '../../cluster/commands.js'
 import { applicationStream } from '../../domain/application-events.js'
 import { applicationMessages } from '../../domain/application.js'
 import type { AppRef, DeploymentCommand } from '../../domain/deployments.js'
-import { instanceStream } from '../../domain/events.js'
-import { messages as instanceMessages } from '../../domain/instance.js'
+import { messages as instanceMessages, type InstanceCommand } from '../../domain/instance.js'
 import { HttpError, isUuid, success } from '../envelope.js'
 import { idempotent } from '../idempotency.js'
 import { runInstanceCommand } from '../instance-command.js'
@@ -57,40 +56,48 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
       if (type !== 'batch' && type !== 'streaming') throw new HttpError(400, appMessages.badType)
       const projectName = fields.project_name?.trim()
       if (!projectName) throw new HttpError(400, appMessages.noProject)
-      const projects = await (await services.okeanos(request.token!)).account.activeProjects()
-      const project = projects.find((p) => p.name === projectName)
-      if (!project) throw new HttpError(409, appMessages.notSubscribed(projectName))
-      if (services.applicationQueries.nameTaken(user.id, project.id, file.filename)) throw new HttpError(400, appMessages.nameTaken)
 
-      // What identifies this upload for Idempotency-Key: its fields and the file's checksum.
+      // What identifies this upload for Idempotency-Key: its fields and the file's checksum. A retry is
+      // answered from here on, before the rules below that its first attempt would now break.
       request.body = { ...fields, file: { name: file.filename, size: file.size, sha256: file.sha256 } }
-      const id = randomUUID()
-      const body = success(202, 'Your request to upload the specified application has been accepted', [
-        { id, links: { self: `${request.protocol}://${request.host}/api/apps/${id}` } },
-      ])
-      return await idempotent(services.log, request, reply, {
-        statusCode: 202,
-        body,
-        execute: async (idempotency) => {
-          await rename(file.path, join(services.uploadsDir, `${id}.jar`))
-          services.rememberOwnerToken(id, request.token!)
-          await services.applications.handle(
-            applicationStream(id),
-            {
-              type: 'RequestUpload',
-              id,
-              owner: user.id,
-              name: file.filename,
-              projectId: project.id,
-              projectName,
-              description: fields.description ?? '',
-              appType: type === 'batch' ? 'BATCH' : 'STREAMING',
-              executionEnvironmentName: fields.execution_environment_name ?? '',
-              size: file.size,
-            },
-            { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
-          )
-        },
+      return await idempotent(services.log, request, reply, async () => {
+        const projects = await (await services.okeanos(request.token!)).account.activeProjects()
+        const project = projects.find((p) => p.name === projectName)
+        if (!project) throw new HttpError(409, appMessages.notSubscribed(projectName))
+        if (services.applicationQueries.nameTaken(user.id, project.id, file.filename)) throw new HttpError(400, appMessages.nameTaken)
+        const id = randomUUID()
+        return {
+          statusCode: 202,
+          body: success(202, 'Your request to upload the specified application has been accepted', [
+            { id, links: { self: `${request.protocol}://${request.host}/api/apps/${id}` } },
+          ]),
+          execute: async (idempotency) => {
+            const kept = join(services.uploadsDir, `${id}.jar`)
+            await rename(file.path, kept)
+            try {
+              await services.applications.handle(
+                applicationStream(id),
+                {
+                  type: 'RequestUpload',
+                  id,
+                  owner: user.id,
+                  name: file.filename,
+                  projectId: project.id,
+                  projectName,
+                  description: fields.description ?? '',
+                  appType: type === 'batch' ? 'BATCH' : 'STREAMING',
+                  executionEnvironmentName: fields.execution_environment_name ?? '',
+                  size: file.size,
+                },
+                { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
+              )
+            } catch (error) {
+              await rm(kept, { force: true })
+              throw error
+            }
+            services.rememberOwnerToken(id, request.token!)
+          },
+        }
       })
     } finally {
       await upload.discard()
@@ -120,18 +127,21 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
   app.delete('/api/apps/:id', owner, async (request, reply) => {
     const id = appIdParam(request)
     const user = ownerOf(request)
-    const runningOn = (apps.find(user.id, id)?.instances ?? []).filter((i) => i.started === 1).map((i) => i.name)
-    services.rememberOwnerToken(id, request.token!)
-    return idempotent(services.log, request, reply, {
-      statusCode: 202,
-      body: success(202, 'Your request to delete the specified application has been accepted'),
-      execute: async (idempotency) => {
-        await services.applications.handle(
-          applicationStream(id),
-          { type: 'RequestDelete', id, owner: user.id, runningOn },
-          { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
-        )
-      },
+    return idempotent(services.log, request, reply, () => {
+      const runningOn = (apps.find(user.id, id)?.instances ?? []).filter((i) => i.started === 1).map((i) => i.name)
+      return {
+        statusCode: 202,
+        body: success(202, 'Your request to delete the specified application has been accepted'),
+        execute: async (idempotency) => {
+          await services.applications.handle(
+            applicationStream(id),
+            { type: 'RequestDelete', id, owner: user.id, runningOn },
+            { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
+          )
+          // Only once accepted: a refused delete (another owner's app) must not replace the owner's token.
+          services.rememberOwnerToken(id, request.token!)
+        },
+      }
     })
   })
 
@@ -152,19 +162,18 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
       if (!isUuid(instanceId)) throw new HttpError(404, instanceMessages.notFound)
       const { id } = request.params as { id: string }
       const user = ownerOf(request)
-      const found = isUuid(id) ? apps.find(user.id, id.toLowerCase()) : undefined
-      const appRef: AppRef | null = found
-        ? { id: found.id, name: found.name, type: found.type as AppRef['type'], container: found.container, executionEnvironmentName: found.execution_environment_name }
-        : null
-      const { state } = await services.instances.load(instanceStream(instanceId))
-      if (state.exists && state.owner === user.id) services.rememberOwnerToken(instanceId, request.token!)
-      return runInstanceCommand(
-        services,
-        request,
-        reply,
-        { statusCode: 202, body: success(202, `Your request to ${action} the specified application has been accepted`) },
-        { type, id: instanceId, actor: actorOf(request), app: appRef } as Parameters<typeof runInstanceCommand>[4],
-      )
+      return runInstanceCommand(services, request, reply, () => {
+        const found = isUuid(id) ? apps.find(user.id, id.toLowerCase()) : undefined
+        const appRef: AppRef | null = found
+          ? { id: found.id, name: found.name, type: found.type as AppRef['type'], container: found.container, executionEnvironmentName: found.execution_environment_name }
+          : null
+        return {
+          statusCode: 202,
+          body: success(202, `Your request to ${action} the specified application has been accepted`),
+          command: { type, id: instanceId, actor: actorOf(request), app: appRef } as InstanceCommand,
+          keepOwnerToken: true,
+        }
+      })
     })
   onInstance('deploy', 'DeployApp')
   onInstance('withdraw', 'WithdrawApp')

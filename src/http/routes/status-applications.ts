@@ -33,7 +33,7 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
   const app = plain.withTypeProvider<TypeBoxTypeProvider>()
   const owner = { onRequest: app.auth([app.verifyOwner]) }
   const run = (request: FastifyRequest, reply: FastifyReply, body: unknown, command: ApplicationCommand) =>
-    idempotent(services.log, request, reply, {
+    idempotent(services.log, request, reply, () => ({
       statusCode: 202,
       body,
       execute: async (idempotency) => {
@@ -42,7 +42,7 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
           ...(idempotency && { idempotency }),
         })
       },
-    })
+    }))
 
   app.post('/api/lambda_applications', { ...owner, schema: { body: RegisterBody } }, async (request, reply) => {
     const { uuid, name, description, status, failure_message } = request.body

@@ -34,12 +34,10 @@ export async function statusInstanceRoutes(plain: FastifyInstance, { services }:
   app.post('/api/lambda_instances', { ...owner, schema: { body: RegisterBody } }, async (request, reply) => {
     const { uuid, name, instance_info, status, failure_message } = request.body
     const id = uuid.toLowerCase()
-    return runInstanceCommand(
-      services,
-      request,
-      reply,
-      { statusCode: 202, body: success(202, 'Your request to create a new lambda instance has been accepted.', [{ id }]) },
-      {
+    return runInstanceCommand(services, request, reply, () => ({
+      statusCode: 202,
+      body: success(202, 'Your request to create a new lambda instance has been accepted.', [{ id }]),
+      command: {
         type: 'RegisterInstance',
         id,
         owner: ownerOf(request).id,
@@ -48,36 +46,32 @@ export async function statusInstanceRoutes(plain: FastifyInstance, { services }:
         status,
         failureMessage: failure_message ?? '',
       },
-    )
+    }))
   })
 
   for (const url of ['/api/lambda_instances/:id', '/api/lambda_instances/:id/status'])
     app.post(url, { ...ownerOrVm, schema: { body: StatusBody } }, async (request, reply) => {
       const id = instanceIdParam(request)
-      return runInstanceCommand(
-        services,
-        request,
-        reply,
-        { statusCode: 202, body: success(202, 'Lambda instances status update accepted.', [{ id }]) },
-        {
+      return runInstanceCommand(services, request, reply, () => ({
+        statusCode: 202,
+        body: success(202, 'Lambda instances status update accepted.', [{ id }]),
+        command: {
           type: 'ChangeInstanceStatus',
           id,
           actor: actorOf(request),
           status: request.body.status,
           failureMessage: request.body.failure_message ?? '',
         },
-      )
+      }))
     })
 
   app.delete('/api/lambda_instances/:id', ownerOrVm, async (request, reply) => {
     const id = instanceIdParam(request)
-    return runInstanceCommand(
-      services,
-      request,
-      reply,
-      { statusCode: 202, body: success(202, 'Your request to destroy the specified lambda instance has been accepted.', [{ id }]) },
-      { type: 'MarkInstanceDestroyed', id, actor: actorOf(request) },
-    )
+    return runInstanceCommand(services, request, reply, () => ({
+      statusCode: 202,
+      body: success(202, 'Your request to destroy the specified lambda instance has been accepted.', [{ id }]),
+      command: { type: 'MarkInstanceDestroyed', id, actor: actorOf(request) },
+    }))
   })
 
   app.get('/api/lambda_instances', owner, async (request) => {

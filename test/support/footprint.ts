@@ -1,0 +1,36 @@
+import Database from 'better-sqlite3'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import type { Service } from '../../src/service.js'
+
+// Everything a request can leave behind: the log's head, the secret store's rows, the files in uploads/. A
+// refused request must leave all three as they were.
+
+export interface Footprint {
+  head: number
+  secrets: string[]
+  uploads: string[]
+}
+
+/** A data directory of its own for a test's service, removed at the end. */
+export function testDataDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lod-test-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export function footprintOf(service: Service, dataDir: string): Footprint {
+  const db = new Database(join(dataDir, 'secrets.db'), { readonly: true, fileMustExist: true })
+  try {
+    const rows = db.prepare('SELECT instance_id, kind, hex(sealed) AS sealed FROM secrets ORDER BY instance_id, kind').all() as Array<Record<string, string>>
+    return {
+      head: service.log.headPositionSync(),
+      secrets: rows.map((row) => `${row.instance_id} ${row.kind} ${row.sealed}`),
+      uploads: readdirSync(join(dataDir, 'uploads')).sort(),
+    }
+  } finally {
+    db.close()
+  }
+}
