@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
 import { loggerOptions } from './http/logging.js'
+import { listenUrl } from './http/plugins/links.js'
 import type { Emulator } from './okeanos/emulator/index.js'
 import { createService, type Service } from './service.js'
 
@@ -44,6 +45,7 @@ export async function serve(config: Config, print: (line: string) => void = cons
     bodyLimit: config.LOD_BODY_LIMIT_BYTES,
     synchronous: config.LOD_SYNC,
     trustProxy: config.LOD_TRUST_PROXY,
+    ...(config.LOD_PUBLIC_URL !== undefined && { publicUrl: config.LOD_PUBLIC_URL }),
     // Silent is no logger at all: a silent pino still makes a child logger for every request.
     logger: config.LOD_LOG_LEVEL === 'silent' ? false : loggerOptions(config.LOD_LOG_LEVEL),
     sseHeartbeatMs: config.LOD_SSE_HEARTBEAT_SECONDS * 1000,
@@ -63,8 +65,7 @@ export async function serve(config: Config, print: (line: string) => void = cons
   })
   await service.app.listen({ port: config.PORT, host: config.HOST })
   const address = service.app.server.address()
-  const port = typeof address === 'object' && address ? address.port : config.PORT
-  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`
+  const url = typeof address === 'object' && address ? listenUrl(address) : `http://${config.HOST}:${config.PORT}`
   if (config.LOD_REACTORS === 'on') await service.startReactors(config.LOD_PUBLIC_URL ?? url)
 
   // How long opening the data took, apart from loading the code (which tsx compiles on the fly): bench:scale

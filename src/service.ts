@@ -10,6 +10,7 @@ import { applicationQueries } from '../projections/applications.js'
 import { defaultVmChoices, lambdaVmChoices } from './domain/instance-spec.js'
 import { SqliteEventLog } from './eventlog/sqlite.js'
 import { buildApp } from './http/app.js'
+import { listenUrl } from './http/plugins/links.js'
 import type { Services } from './http/services.js'
 import { authenticate } from './okeanos/identity.js'
 import { Okeanos } from './okeanos/index.js'
@@ -44,6 +45,8 @@ export interface ServiceOptions {
   synchronous?: 'full' | 'normal'
   logger?: FastifyServerOptions['logger']
   trustProxy?: boolean
+  /** Where clients reach the API (the start of the links in replies); default: the address it listens on. */
+  publicUrl?: string
   /** Overrides the ~okeanos token check (tests of the cache). */
   tokenCheck?: TokenCheck
   /** Time between the heartbeats of the Server-Sent Events streams. */
@@ -143,6 +146,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
     ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
+    publicUrl: () => {
+      if (options.publicUrl) return options.publicUrl
+      const address = app.server.address()
+      // Before it listens (fastify.inject in tests) the service has no address of its own.
+      return address && typeof address === 'object' ? listenUrl(address) : 'http://localhost'
+    },
     operations: {
       headPosition: () => log.headPositionSync(),
       readModels: () => runner.positions(),

@@ -5,6 +5,7 @@ import fastifyFormbody from '@fastify/formbody'
 import fastifyMultipart from '@fastify/multipart'
 import { installAuth, type AuthDeps } from './plugins/auth.js'
 import { installErrorHandling } from './plugins/errors.js'
+import { installLinks } from './plugins/links.js'
 import { installMetrics } from './plugins/metrics.js'
 import { installOpenApi } from './plugins/openapi.js'
 import type { Operations } from './operations.js'
@@ -31,6 +32,16 @@ export interface AppDeps extends AuthDeps {
   bodyLimit?: number
   logger?: FastifyServerOptions['logger']
   trustProxy?: boolean
+  /** Where clients reach the service: the start of every link in a reply. */
+  publicUrl(): string
+}
+
+// A client's request id goes into the events' metadata and the logs: only a short, plain one is kept.
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
+
+/** The client's X-Request-Id when it is short and plain, else a new one. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID()
 }
 
 export const redactedPaths = ['req.headers.authorization', 'headers.authorization', 'token']
@@ -42,8 +53,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit,
     trustProxy: deps.trustProxy ?? false,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers['x-request-id']),
     ajv: { customOptions: { allErrors: true } },
     // Errors raised before routing: an over-long path segment can only be a malformed id.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
@@ -67,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, payload)
   })
   installErrorHandling(app)
+  installLinks(app, { publicUrl: deps.publicUrl, trustProxy: deps.trustProxy ?? false })
   // Both watch every route as it is registered: they come before the routes.
   await installOpenApi(app)
   installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })

@@ -28,11 +28,12 @@ export function pageRequest(query: unknown, message = limitMessage): PageRequest
 }
 
 function pageUrl(request: FastifyRequest, limit: number, offset: number | null): string {
-  const url = new URL(request.url, `${request.protocol}://${request.host}`)
-  url.searchParams.set('limit', String(limit))
-  if (offset === null) url.searchParams.delete('offset')
-  else url.searchParams.set('offset', String(offset))
-  return url.toString()
+  const query = request.url.indexOf('?')
+  const params = new URLSearchParams(query === -1 ? '' : request.url.slice(query + 1))
+  params.set('limit', String(limit))
+  if (offset === null) params.delete('offset')
+  else params.set('offset', String(offset))
+  return request.linkTo(`${query === -1 ? request.url : request.url.slice(0, query)}?${params}`)
 }
 
 export interface Pagination {

@@ -69,7 +69,7 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
         return {
           statusCode: 202,
           body: success(202, 'Your request to upload the specified application has been accepted', [
-            { id, links: { self: `${request.protocol}://${request.host}/api/apps/${id}` } },
+            { id, links: { self: request.linkTo(`/api/apps/${id}`) } },
           ]),
           execute: async (idempotency) => {
             const kept = join(services.uploadsDir, `${id}.jar`)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { validateInstanceSpec } from '../../domain/instance-spec.js'
 import { actorOf, ownerOf } from '../plugins/auth.js'
 import { HttpError, instanceIdParam, success } from '../envelope.js'
@@ -8,10 +8,6 @@ import type { Services } from '../services.js'
 
 // The user's lambda-instance API, hyphen spelling (API.md "Lambda instances"; upstream §2.5–§2.10): its
 // commands here, its queries in instance-queries.ts.
-
-function selfLink(request: FastifyRequest, id: string): string {
-  return `${request.protocol}://${request.host}/api/lambda-instances/${id}`
-}
 
 export async function instanceRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const owner = { onRequest: app.requireOwner }
@@ -35,7 +31,7 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
       const id = randomUUID()
       return {
         statusCode: 202,
-        body: success(202, 'Your request to create a new lambda instance has been accepted', [{ id, links: { self: selfLink(request, id) } }]),
+        body: success(202, 'Your request to create a new lambda instance has been accepted', [{ id, links: { self: request.linkTo(`/api/lambda-instances/${id}`) } }]),
         command: { type: 'RequestInstance', id, owner: user.id, ownerName: user.name, name: checked.spec.instance_name, spec: checked.spec },
         keepOwnerToken: true,
       }
