@@ -116,7 +116,7 @@ t.test('the LoD cluster flow: network, subnet, floating IP, servers, then teardo
   t.match(await err(a.network.deleteNetwork(net.id)), { status: 400, okeanosMessage: 'Network has been deleted.' })
 
   await a.network.deleteFloatingIp(fip.id)
-  t.match(await err(a.network.getFloatingIp(fip.id)), { status: 404, okeanosMessage: `Floating IP ${fip.id} does not exist.` })
+  t.match(await err(a.network.getFloatingIp(fip.id)), { status: 404, okeanosMessage: `Floating IP with ID ${fip.id} does not exist.` })
   await a.compute.deleteServer(m.id)
   await a.compute.deleteServer(s.id)
   await a.compute.waitServerUntil(s.id, 'DELETED', fast)

@@ -9,7 +9,9 @@
  * - Fault injection and chaos run before the handler (or replace its answer);
  *   the admin API under /_emulator/ is never subject to them.
  * - The request log records method, path, status and user uuid; never a token.
+ * - Status lines carry Django's upper-case reason phrases (`404 NOT FOUND`), as Synnefo's do.
  */
+import { STATUS_CODES } from 'node:http'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Ctx } from './context.js'
 import { Fault, badRequest, internalServerError, notAllowed, overLimit, ruleFault, unauthorized, type FaultRule } from './faults.js'
@@ -146,6 +148,21 @@ const path = (url: string) => {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
+/**
+ * Synnefo's Django predates RFC 7231's renames and upper-cases its phrases; clients such as kamaki
+ * copy them into their error messages. A code its table lacks (421 is Synnefo's own networkInUse)
+ * gets Django's fallback.
+ */
+const DJANGO_PHRASES: Record<number, string> = {
+  413: 'REQUEST ENTITY TOO LARGE',
+  414: 'REQUEST-URI TOO LONG',
+  416: 'REQUESTED RANGE NOT SATISFIABLE',
+  421: 'UNKNOWN STATUS CODE',
+}
+
+export const reasonPhrase = (code: number): string =>
+  DJANGO_PHRASES[code] ?? STATUS_CODES[code]?.toUpperCase() ?? 'UNKNOWN STATUS CODE'
+
 function sendFault(reply: FastifyReply, fault: Fault): FastifyReply {
   for (const [k, v] of Object.entries(fault.headers)) reply.header(k, v)
   return reply.code(fault.code).type('application/json; charset=UTF-8').send(JSON.stringify(fault.body()))
@@ -216,6 +233,12 @@ export function createApp(ctx: Ctx, opts: { logger?: boolean }): { app: FastifyI
     }
     reply.header('vary', 'X-Auth-Token')
     reply.header('cache-control', 'no-cache, no-store, must-revalidate, max-age=0')
+    return payload
+  })
+
+  // After the hook above, so an "after" fault's code gets its own phrase; admin replies too, for one rule.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.raw.statusMessage = reasonPhrase(reply.statusCode)
     return payload
   })
 

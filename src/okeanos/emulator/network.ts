@@ -133,7 +133,7 @@ export function getPort(ctx: Ctx, user: UserRec, raw: unknown): PortRec {
 export function getFloatingIp(ctx: Ctx, user: UserRec, raw: unknown): FloatingIpRec {
   const id = Number(raw)
   const f = Number.isInteger(id) ? ctx.state.floatingIps.get(id) : undefined
-  if (!f || f.userId !== user.id) throw itemNotFound(`Floating IP ${String(raw)} does not exist.`)
+  if (!f || f.userId !== user.id) throw itemNotFound(`Floating IP with ID ${String(raw)} does not exist.`)
   return f
 }
 
@@ -334,9 +334,11 @@ export function registerNetwork(routes: Routes): void {
   // ---- subnets
   const visibleSubnets = (user: UserRec) =>
     [...state.subnets.values()].filter((s) => s.public || s.userId === user.id)
-  routes.user('GET', `${P}/subnets`, 'cyclades', (_req, _reply, user) => ({
+  const listSubnets = (_req: FastifyRequest, _r: unknown, user: UserRec) => ({
     subnets: visibleSubnets(user).map((s) => subnetToDict(ctx, s)),
-  }))
+  })
+  routes.user('GET', `${P}/subnets`, 'cyclades', listSubnets)
+  routes.user('GET', `${P}/subnets/detail`, 'cyclades', listSubnets)
 
   routes.user('GET', `${P}/subnets/:id`, 'cyclades', (req, _reply, user) => {
     const id = Number((req.params as { id: string }).id)
@@ -410,9 +412,11 @@ export function registerNetwork(routes: Routes): void {
   })
 
   // ---- ports
-  routes.user('GET', `${P}/ports`, 'cyclades', (_req, _reply, user) => ({
+  const listPorts = (_req: FastifyRequest, _r: unknown, user: UserRec) => ({
     ports: [...state.ports.values()].filter((p) => p.userId === user.id).map((p) => portToDict(ctx, p)),
-  }))
+  })
+  routes.user('GET', `${P}/ports`, 'cyclades', listPorts)
+  routes.user('GET', `${P}/ports/detail`, 'cyclades', listPorts)
 
   routes.user('GET', `${P}/ports/:id`, 'cyclades', (req, _reply, user) => ({
     port: portToDict(ctx, getPort(ctx, user, (req.params as { id: string }).id)),
@@ -510,9 +514,11 @@ export function registerNetwork(routes: Routes): void {
   })
 
   // ---- floating IPs
-  routes.user('GET', `${P}/floatingips`, 'cyclades', (_req, _reply, user) => ({
+  const listFloatingIps = (_req: FastifyRequest, _r: unknown, user: UserRec) => ({
     floatingips: [...state.floatingIps.values()].filter((f) => f.userId === user.id).map((f) => floatingIpToDict(ctx, f)),
-  }))
+  })
+  routes.user('GET', `${P}/floatingips`, 'cyclades', listFloatingIps)
+  routes.user('GET', `${P}/floatingips/detail`, 'cyclades', listFloatingIps)
 
   routes.user('GET', `${P}/floatingips/:id`, 'cyclades', (req, _reply, user) => ({
     floatingip: floatingIpToDict(ctx, getFloatingIp(ctx, user, (req.params as { id: string }).id)),
