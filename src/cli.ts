@@ -2,6 +2,9 @@ import { runCli } from './cli/program.js'
 
 // `lod` (bin/lod.js): the command line on the real process: stdout, stderr, Ctrl-C.
 
+// What lod writes (the data directory, a replay's file, a rebuild's tables) is its user's alone.
+process.umask(0o077)
+
 const abort = new AbortController()
 // `serve` and `emulator` stop themselves on a signal; the other commands stop between two steps (replay and
 // rebuild clean up what they started). A second Ctrl-C does not wait.

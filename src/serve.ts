@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
 import { loggerOptions } from './http/logging.js'
 import { listenUrl } from './http/plugins/links.js'
 import type { Emulator } from './okeanos/emulator/index.js'
+import { privateDir } from './private-files.js'
 import { createService, type Service } from './service.js'
 
 // `lod serve` / `npm start`: the service on its embedded defaults — the SQLite log in LOD_DATA_DIR and, unless
@@ -32,7 +33,7 @@ async function startEmbeddedEmulator(port: number): Promise<Emulator> {
 
 export async function serve(config: Config, print: (line: string) => void = console.log): Promise<Running> {
   const startedAt = performance.now()
-  mkdirSync(config.LOD_DATA_DIR, { recursive: true })
+  privateDir(config.LOD_DATA_DIR)
   // The embedded emulator is loaded only when it runs: against ~okeanos it is dead weight.
   const emulator = config.LOD_OKEANOS_IDENTITY_URL ? undefined : await startEmbeddedEmulator(config.LOD_EMULATOR_PORT)
   const service = await createService({

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
@@ -14,6 +14,7 @@ import { listenUrl } from './http/plugins/links.js'
 import type { Services } from './http/services.js'
 import { authenticate } from './okeanos/identity.js'
 import { Okeanos } from './okeanos/index.js'
+import { privateDir, privateFile } from './private-files.js'
 import { SecretStore } from './secrets/store.js'
 import type { ReactorSettings } from './reactors/context.js'
 import { ReactorRunner } from './reactors/runner.js'
@@ -70,7 +71,8 @@ export interface Service {
 }
 
 export async function createService(options: ServiceOptions): Promise<Service> {
-  const file = (name: string) => (options.dataDir === undefined ? ':memory:' : join(options.dataDir, name))
+  if (options.dataDir !== undefined) privateDir(options.dataDir)
+  const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
   const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full', versions: domainEventVersions })
   const readDb = openReadModelDb(file('read.db'))
   // 4 MB of pages per connection instead of better-sqlite3's 16: with a million events the default fills up and
@@ -88,7 +90,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const secrets = new SecretStore(file('secrets.db'), options.secretKey)
   // Uploads wait on disk (never in memory) until the reactor has stored them on Pithos.
   const uploadsDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lod-uploads-')) : join(options.dataDir, 'uploads')
-  mkdirSync(uploadsDir, { recursive: true })
+  privateDir(uploadsDir)
   const timeoutMs = options.okeanosTimeoutMs ?? 10_000
 
   const tokenCheck: TokenCheck =

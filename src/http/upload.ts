@@ -129,7 +129,7 @@ export async function receiveUpload(request: FastifyRequest, dir: string, option
           done(null, chunk)
         },
       })
-      await pipeline(part.file, measure, createWriteStream(path), { signal: abandon.signal })
+      await pipeline(part.file, measure, createWriteStream(path, { mode: 0o600 }), { signal: abandon.signal })
       file = { filename: part.filename, path, size, sha256: hash.digest('hex'), head }
     }
   })()
