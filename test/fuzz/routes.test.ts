@@ -3,18 +3,23 @@ import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { requestedBy, startHarness, statusChanged } from '../support/harness.js'
+import { footprintOf, testDataDir } from '../support/footprint.js'
+import { waitUntil } from '../support/wait.js'
 import { requestArbitrary } from './requests.js'
 import { routesOf } from './routes.js'
 
 // Thousands of random and mutated requests against every route (test/fuzz/requests.ts): nothing answers 5xx,
-// nothing crashes, every error has the envelope, and a refused request leaves the log as it was. The seed is
+// nothing crashes, every error has the envelope, and a refused request leaves the log, the secret store and the
+// uploads folder as they were. The seed is
 // fixed so that CI runs the same requests every time; FUZZ_RUNS and FUZZ_SEED explore further.
 
 const runs = Number(process.env.FUZZ_RUNS ?? 4000)
 const seed = Number(process.env.FUZZ_SEED ?? 20_161_107)
 
-t.test('no request makes the service fail or a refused one change the log', async (t) => {
-  const h = await startHarness(t, { bodyLimit: 64 * 1024 })
+t.test('no request makes the service fail or a refused one write anything', async (t) => {
+  const dataDir = testDataDir(t)
+  const h = await startHarness(t, { bodyLimit: 64 * 1024, dataDir, synchronous: 'normal' })
+  const footprint = () => footprintOf(h.service, dataDir)
   const mine = randomUUID()
   const theirs = randomUUID()
   await h.given(mine, requestedBy(h.alice.id, 'mine'), statusChanged('0'))
@@ -24,7 +29,7 @@ t.test('no request makes the service fail or a refused one change the log', asyn
   const statuses = new Map<number, number>()
   await fc.assert(
     fc.asyncProperty(requestArbitrary(routes, { tokens: [h.alice.token, h.bob.token], ids: [mine, theirs] }), async (request) => {
-      const before = h.service.log.headPositionSync()
+      const before = footprint()
       const patience = new AbortController()
       const res = await Promise.race([
         h.service.app.inject(request).finally(() => patience.abort()),
@@ -35,7 +40,12 @@ t.test('no request makes the service fail or a refused one change the log', asyn
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
       if (res.statusCode >= 500) throw new Error(`${res.statusCode}: ${res.body.slice(0, 300)}`)
       if (res.statusCode < 400) return
-      if (h.service.log.headPositionSync() !== before) throw new Error(`a refused request (${res.statusCode}) appended to the log`)
+      const after = footprint()
+      if (after.head !== before.head) throw new Error(`a refused request (${res.statusCode}) appended to the log`)
+      if (JSON.stringify(after.secrets) !== JSON.stringify(before.secrets)) throw new Error(`a refused request (${res.statusCode}) wrote a secret`)
+      // An upload given up on (the client left) removes its part file as it ends, which may be just after the reply.
+      await waitUntil(`a refused request's (${res.statusCode}) uploads to be removed`, () =>
+        JSON.stringify(footprint().uploads) === JSON.stringify(before.uploads) ? true : undefined, 5_000)
       if (request.method === 'HEAD') return
       const body = res.json() as { errors?: Array<{ status?: unknown; detail?: unknown }> }
       const first = body.errors?.[0]
