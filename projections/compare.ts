@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { SqliteEventReader } from '../src/eventlog/sqlite-reader.js'
+import type { SqliteEventReader } from '../src/platform/eventlog/sqlite-reader.js'
 import { liveTable, type Projection } from './projection.js'
 import { bindProjections } from './runner.js'
 

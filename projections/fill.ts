@@ -2,9 +2,9 @@ import { rmSync, statSync } from 'node:fs'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import type { RecordedEvent } from '../src/eventlog/port.js'
-import { SqliteEventReader, type StreamPartition } from '../src/eventlog/sqlite-reader.js'
-import { domainEventVersions, readModels } from '../src/stores.js'
+import type { RecordedEvent } from '../src/platform/eventlog/port.js'
+import { SqliteEventReader, type StreamPartition } from '../src/platform/eventlog/sqlite-reader.js'
+import { domainEventVersions, readModels } from '../src/app/stores.js'
 import { liveTable, type Fold, type Projection, type TableName } from './projection.js'
 
 // Filling fresh tables from the log, for a rebuild or a replay. Nobody else writes them, so a projection that can

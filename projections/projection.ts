@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { RecordedEvent } from '../src/eventlog/port.js'
+import type { RecordedEvent } from '../src/platform/eventlog/port.js'
 
 // A read model: the tables it owns and how each event changes them. Table names go through `table()` so a
 // rebuild can fill fresh tables beside the live ones and swap them in (blue/green).

@@ -1,7 +1,7 @@
 import { renameSync, rmSync } from 'node:fs'
 import { availableParallelism, hostname } from 'node:os'
 import type Database from 'better-sqlite3'
-import type { SqliteEventReader } from '../src/eventlog/sqlite-reader.js'
+import type { SqliteEventReader } from '../src/platform/eventlog/sqlite-reader.js'
 import { applyRange, createBareTables, fillCacheKib, fillerFor, fillTables, type FillOptions } from './fill.js'
 import { liveTable, type Projection, type TableName } from './projection.js'
 import { openReadModelDb, saveCheckpointStatement } from './runner.js'

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { EventLog, RecordedEvent, Subscription } from '../src/eventlog/port.js'
+import type { EventLog, RecordedEvent, Subscription } from '../src/platform/eventlog/port.js'
 import { liveTable, type Projection, type TableName } from './projection.js'
 
 // Applies committed events to the read models. A batch and the checkpoints it advances commit in one

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { rebuildLive, replayIntoFile } from '../projections/rebuild.js'
-import { SqliteEventLog } from '../src/eventlog/sqlite.js'
-import { SqliteEventReader } from '../src/eventlog/sqlite-reader.js'
-import { dataFiles, domainEventVersions, readModels } from '../src/stores.js'
+import { SqliteEventLog } from '../src/platform/eventlog/sqlite.js'
+import { SqliteEventReader } from '../src/platform/eventlog/sqlite-reader.js'
+import { dataFiles, domainEventVersions, readModels } from '../src/app/stores.js'
 import { measureSteal } from './bench/steal.js'
 
 // `npm run bench:rebuild`: writes a log of BENCH_EVENTS events (default 1,000,000) shaped like the service's —

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { instanceStatusCodes } from '../src/domain/statuses.js'
+import { instanceStatusCodes } from '../src/instances/statuses.js'
 import { demoUsers } from '../src/okeanos/emulator/index.js'
 import { combine, measure, type Load, type Result } from './bench/measure.js'
 import { hasTaskset, pinSelf, startChild, type ChildServer } from './bench/servers.js'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import type { InstanceEvent } from '../../src/domain/events.js'
-import { instanceStream } from '../../src/domain/events.js'
-import type { SqliteEventLog } from '../../src/eventlog/sqlite.js'
+import type { InstanceEvent } from '../../src/instances/events.js'
+import { instanceStream } from '../../src/instances/events.js'
+import type { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 
 // A realistic log to grow for the scale curves: instances go through the lifecycle the reactors and the service
 // VMs record (requested, provisioned, the install stages, started), some are stopped and started again, some

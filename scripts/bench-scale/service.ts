@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { instanceStatusCodes } from '../../src/domain/statuses.js'
+import { instanceStatusCodes } from '../../src/instances/statuses.js'
 import { measure, type Load } from '../bench/measure.js'
 import type { ChildServer } from '../bench/servers.js'
 import { sequential, type Latency } from './latency.js'

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import Fastify from 'fastify'
-import { instanceStatusView, type InstanceStatusCode } from '../../src/domain/statuses.js'
-import { pagination } from '../../src/http/pagination.js'
+import { instanceStatusView, type InstanceStatusCode } from '../../src/instances/statuses.js'
+import { pagination } from '../../src/platform/http/pagination.js'
 
 // The baseline: the benchmarked endpoints as a plain Fastify + better-sqlite3 CRUD service. One row per
 // instance, updated in place; every update is its own durable commit (WAL, synchronous=FULL); prepared

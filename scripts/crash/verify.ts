@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
-import { dataFiles, domainEventVersions, readModels } from '../../src/stores.js'
+import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
+import { dataFiles, domainEventVersions, readModels } from '../../src/app/stores.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import type { Command } from './commands.js'
 

@@ -1,9 +1,9 @@
-import { evolveApplication, initialApplicationState, type ApplicationState } from '../domain/application.js'
-import type { ApplicationEvent } from '../domain/application-events.js'
-import type { InstanceEvent } from '../domain/events.js'
-import { statusAfter } from '../domain/instance-status.js'
-import { applicationStatuses, instanceStatuses, isInstanceStatusCode } from '../domain/statuses.js'
-import type { RecordedEvent } from '../eventlog/port.js'
+import { evolveApplication, initialApplicationState, type ApplicationState } from '../applications/decider.js'
+import type { ApplicationEvent } from '../applications/events.js'
+import type { InstanceEvent } from '../instances/events.js'
+import { statusAfter } from '../instances/status-after.js'
+import { applicationStatuses, instanceStatuses, isInstanceStatusCode } from '../instances/statuses.js'
+import type { RecordedEvent } from '../platform/eventlog/port.js'
 
 // A stream's audit trail: every event with when, who, and what it did to the status. Shared by `lod audit` and
 // GET /api/lambda-instances/{id}/history/, and computed from the log itself, not from a read model, so it is

@@ -1,6 +1,6 @@
 import { history, type HistoryEntry, type StatusName } from '../audit/history.js'
-import { SqliteEventReader } from '../eventlog/sqlite-reader.js'
-import { domainEventVersions } from '../stores.js'
+import { SqliteEventReader } from '../platform/eventlog/sqlite-reader.js'
+import { domainEventVersions } from '../app/stores.js'
 import { dataDir } from './data-dir.js'
 import { UsageError, type Io } from './io.js'
 import { table } from './table.js'

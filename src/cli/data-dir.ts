@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { dataFiles } from '../stores.js'
+import { dataFiles } from '../app/stores.js'
 import { UsageError, type Io } from './io.js'
 
 /** The files of the data directory, checking that the event log is there. */

@@ -48,7 +48,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .command('serve')
     .description('Run the API (configured by environment variables: see README "Configuration")')
     .action(async () => {
-      const { loadConfig } = await import('../config.js')
+      const { loadConfig } = await import('../app/config.js')
       let config
       try {
         config = loadConfig(io.env)
@@ -56,7 +56,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
         throw new UsageError((error as Error).message)
       }
       // Only a valid configuration loads the service.
-      const { serve } = await import('../serve.js')
+      const { serve } = await import('../app/serve.js')
       const running = await serve(config, io.out)
       done(await untilSignal(running.stop))
     })

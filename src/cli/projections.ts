@@ -1,6 +1,6 @@
 import { rebuildLive } from '../../projections/rebuild.js'
-import { SqliteEventReader } from '../eventlog/sqlite-reader.js'
-import { domainEventVersions, readModels } from '../stores.js'
+import { SqliteEventReader } from '../platform/eventlog/sqlite-reader.js'
+import { domainEventVersions, readModels } from '../app/stores.js'
 import { dataDir } from './data-dir.js'
 import { UsageError, type Io } from './io.js'
 import { progressBar, rateLine } from './progress.js'

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { SqliteEventReader, type EventFilter, type StoredEvent } from '../eventlog/sqlite-reader.js'
-import { domainEventVersions } from '../stores.js'
+import { SqliteEventReader, type EventFilter, type StoredEvent } from '../platform/eventlog/sqlite-reader.js'
+import { domainEventVersions } from '../app/stores.js'
 import { dataDir } from './data-dir.js'
 import type { Io } from './io.js'
 

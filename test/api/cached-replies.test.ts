@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createBody, requestedBy, startHarness, statusChanged } from '../support/harness.js'
 
-// Details and list pages are answered from replies kept in memory (projections/reply-cache.ts): every write
+// Details and list pages are answered from replies kept in memory (projections/instances/reply-cache.ts): every write
 // shows in the next read all the same, the writer's and everyone else's.
 
 t.test('a read right after a write sees it, with the replies cached', async (t) => {

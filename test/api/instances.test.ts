@@ -1,6 +1,6 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { instanceStatusCodes, instanceStatuses, type InstanceStatusCode } from '../../src/domain/statuses.js'
+import { instanceStatusCodes, instanceStatuses, type InstanceStatusCode } from '../../src/instances/statuses.js'
 import { createBody, requestedBy, startHarness, statusChanged } from '../support/harness.js'
 
 // upstream §8.1 (authentication) and §8.2 (lambda instances), over HTTP.

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { instancesProjection } from '../../projections/instances.js'
+import { instancesProjection } from '../../projections/instances/projection.js'
 import { createdAndStarted, lod, serviceWithData, seedInstances } from './support.js'
 
 // `lod projections rebuild`: fresh tables filled from the log, swapped in for the live ones in one transaction.

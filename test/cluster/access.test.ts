@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { jarPath, RUN_SCRIPT } from '../../src/cluster/commands.js'
 import { MasterCommandError, MasterConnectionError } from '../../src/cluster/errors.js'
 import { MasterShell } from '../../src/cluster/master.js'
-import { generateClusterKeyPair } from '../../src/reactors/ssh-key.js'
+import { generateClusterKeyPair } from '../../src/instances/jobs/ssh-key.js'
 import { world } from './support.js'
 
 // Who gets in (the key of an ACTIVE master's authorized_keys, nobody else), and injected failures: a

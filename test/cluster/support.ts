@@ -1,8 +1,8 @@
 import type { Test } from 'tap'
 import { Okeanos } from '../../src/okeanos/index.js'
-import { personalityFile } from '../../src/reactors/provisioning.js'
+import { personalityFile } from '../../src/instances/jobs/provisioning.js'
 import { DEMO_PROJECT_ID, IMAGES, demoUsers, fastDelays, startEmulator, type Emulator } from '../../src/okeanos/emulator/index.js'
-import { generateClusterKeyPair, type ClusterKeyPair } from '../../src/reactors/ssh-key.js'
+import { generateClusterKeyPair, type ClusterKeyPair } from '../../src/instances/jobs/ssh-key.js'
 import { MasterShell } from '../../src/cluster/master.js'
 
 // A master VM built as provisioning.ts builds one: authorized_keys = the user's keys + the cluster's

@@ -7,7 +7,7 @@ import {
   type EventLog,
   type NewEvent,
   type RecordedEvent,
-} from '../../src/eventlog/port.js'
+} from '../../src/platform/eventlog/port.js'
 
 // The behaviour every EventLog adapter must have. An adapter's test file calls this with a factory that
 // gives a fresh, empty log each time.

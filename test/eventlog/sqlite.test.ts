@@ -1,6 +1,6 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
+import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { eventLogContract } from './contract.js'
 
 t.test('contract, in memory', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ConfigError } from '../../src/config-errors.js'
-import { loadConfig } from '../../src/config.js'
+import { ConfigError } from '../../src/app/config-errors.js'
+import { loadConfig } from '../../src/app/config.js'
 
 // A bad variable stops the service with a message that says what it must be and what it was.
 

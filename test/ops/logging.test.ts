@@ -1,5 +1,5 @@
 import t from 'tap'
-import { loggerOptions } from '../../src/http/logging.js'
+import { loggerOptions } from '../../src/platform/http/logging.js'
 import { startHarness } from '../support/harness.js'
 
 // The service's log lines are JSON with the request id, and never hold a token.

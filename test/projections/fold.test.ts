@@ -1,8 +1,8 @@
 import t from 'tap'
 import fc from 'fast-check'
 import Database from 'better-sqlite3'
-import type { RecordedEvent } from '../../src/eventlog/port.js'
-import { foldInstances, instancesProjection } from '../../projections/instances.js'
+import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
+import { foldInstances, instancesProjection } from '../../projections/instances/projection.js'
 import { liveTable } from '../../projections/projection.js'
 import { instanceEvent as event, ids, owners, plainInfo } from '../support/projection-events.js'
 

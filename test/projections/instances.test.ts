@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import type { InstanceEvent } from '../../src/domain/events.js'
-import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
-import { instanceQueries, instancesProjection } from '../../projections/instances.js'
+import type { InstanceEvent } from '../../src/instances/events.js'
+import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
+import { instanceQueries, instancesProjection } from '../../projections/instances/projection.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 
 const spec = {

@@ -1,8 +1,8 @@
 import t from 'tap'
-import type { RecordedEvent } from '../../src/eventlog/port.js'
-import { ReplyCache } from '../../projections/reply-cache.js'
+import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
+import { ReplyCache } from '../../projections/instances/reply-cache.js'
 
-// The reply cache is never staler than the read model (projections/reply-cache.ts).
+// The reply cache is never staler than the read model (projections/instances/reply-cache.ts).
 
 const event = (position: number, stream: string, type = 'InstanceStatusChanged', data: unknown = {}): RecordedEvent => ({
   id: `e${position}`, stream, version: 0, position, type, typeVersion: 1, data, metadata: { actor: 't' }, time: '',

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
+import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import type { Projection } from '../../projections/projection.js'
 import { openReadModelDb, ProjectionRunner, ReadModelVersionError } from '../../projections/runner.js'
 

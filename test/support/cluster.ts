@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import { Okeanos } from '../../src/okeanos/index.js'
 import { DEMO_PROJECT_ID, demoUsers, fastDelays, startEmulator, type Emulator, type EmulatorDelays } from '../../src/okeanos/emulator/index.js'
-import { createService, type Service, type ServiceOptions } from '../../src/service.js'
+import { createService, type Service, type ServiceOptions } from '../../src/app/service.js'
 import { createBody } from './fixtures.js'
 
 // End to end: the service listening on a real port with its reactors running, and the ~okeanos emulator as

@@ -1,6 +1,6 @@
 import type { Test } from 'tap'
-import type { Decider } from '../../src/domain/decider.js'
-import { Rejection, type RejectionKind } from '../../src/domain/rejection.js'
+import type { Decider } from '../../src/platform/decider.js'
+import { Rejection, type RejectionKind } from '../../src/platform/rejection.js'
 
 // given(events).when(command).then(events) | .rejects(kind, detail), over a pure decider (Emmett's style).
 

@@ -1,4 +1,4 @@
-import type { InstanceEvent } from '../../src/domain/events.js'
+import type { InstanceEvent } from '../../src/instances/events.js'
 
 /** The body of the original's create tests (upstream §8.2): all 15 fields. */
 export const createBody = {

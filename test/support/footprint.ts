@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import type { Service } from '../../src/service.js'
+import type { Service } from '../../src/app/service.js'
 
 // Everything a request can leave behind: the log's head, the secret store's rows, the files in uploads/. A
 // refused request must leave all three as they were.

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Test } from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import type { InstanceEvent } from '../../src/domain/events.js'
-import type { ApplicationEvent } from '../../src/domain/application-events.js'
+import type { InstanceEvent } from '../../src/instances/events.js'
+import type { ApplicationEvent } from '../../src/applications/events.js'
 import { demoUsers, startEmulator, type Emulator } from '../../src/okeanos/emulator/index.js'
-import { createService, type Service, type ServiceOptions } from '../../src/service.js'
+import { createService, type Service, type ServiceOptions } from '../../src/app/service.js'
 
 // The service in memory, authenticating against a real ~okeanos emulator on a local port.
 

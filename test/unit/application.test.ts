@@ -1,6 +1,6 @@
 import t from 'tap'
-import type { ApplicationEvent } from '../../src/domain/application-events.js'
-import { applicationDecider, applicationMessages } from '../../src/domain/application.js'
+import type { ApplicationEvent } from '../../src/applications/events.js'
+import { applicationDecider, applicationMessages } from '../../src/applications/decider.js'
 import { deciderSpec } from '../support/decider-spec.js'
 
 const spec = deciderSpec(applicationDecider)

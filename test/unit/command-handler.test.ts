@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { CommandHandler } from '../../src/commands/handler.js'
-import { instanceDecider, type InstanceCommand } from '../../src/domain/instance.js'
-import { instanceStatusCodes } from '../../src/domain/statuses.js'
-import { SqliteEventLog } from '../../src/eventlog/sqlite.js'
+import { CommandHandler } from '../../src/platform/command-handler.js'
+import { instanceDecider, type InstanceCommand } from '../../src/instances/decider.js'
+import { instanceStatusCodes } from '../../src/instances/statuses.js'
+import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { createBody } from '../support/fixtures.js'
 
 const reactor = { kind: 'reactor', name: 'test' } as const

@@ -1,7 +1,7 @@
 import t from 'tap'
-import type { DeploymentEvent } from '../../src/domain/application-events.js'
-import { decideDeployment, deploymentMessages, deploymentsAfterStatus, evolveDeployments, type AppRef, type Deployments } from '../../src/domain/deployments.js'
-import { Rejection } from '../../src/domain/rejection.js'
+import type { DeploymentEvent } from '../../src/applications/events.js'
+import { decideDeployment, deploymentMessages, deploymentsAfterStatus, evolveDeployments, type AppRef, type Deployments } from '../../src/instances/deployments.js'
+import { Rejection } from '../../src/platform/rejection.js'
 
 // The job-slot rule (upstream §2.19): one batch and one streaming job per instance, decided by the instance.
 

@@ -1,7 +1,7 @@
 import t from 'tap'
-import type { InstanceEvent, InstanceSpec } from '../../src/domain/events.js'
-import { instanceDecider, messages, type Actor, type InstanceCommand } from '../../src/domain/instance.js'
-import { InstanceStatus, instanceStatusCodes, instanceStatusName, type InstanceStatusCode } from '../../src/domain/statuses.js'
+import type { InstanceEvent, InstanceSpec } from '../../src/instances/events.js'
+import { instanceDecider, messages, type Actor, type InstanceCommand } from '../../src/instances/decider.js'
+import { InstanceStatus, instanceStatusCodes, instanceStatusName, type InstanceStatusCode } from '../../src/instances/statuses.js'
 import { deciderSpec } from '../support/decider-spec.js'
 import { createBody } from '../support/fixtures.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { quotaShortfall, type Availability } from '../../src/reactors/quota.js'
+import { quotaShortfall, type Availability } from '../../src/instances/jobs/quota.js'
 import { createBody } from '../support/fixtures.js'
 
 // The original's pre-check (upstream §5.2): the first shortfall, in its order and words.

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import fastifyAuth from '@fastify/auth'
+import fastifyFormbody from '@fastify/formbody'
+import fastifyMultipart from '@fastify/multipart'
+import { installAuth, type AuthDeps } from '../platform/http/auth.js'
+import { installErrorHandling } from '../platform/http/errors.js'
+import { installLinks } from '../platform/http/links.js'
+import { installMetrics } from '../platform/http/metrics.js'
+import { installOpenApi } from '../platform/http/openapi.js'
+import type { Operations } from '../platform/http/operations.js'
+import { healthRoutes } from '../platform/http/health.js'
+import { historyRoutes } from '../instances/routes/history.js'
+import { instanceEventRoutes } from '../instances/routes/events-stream.js'
+import { instanceQueryRoutes } from '../instances/routes/queries.js'
+import { instanceRoutes } from '../instances/routes/commands.js'
+import { statusInstanceRoutes } from '../instances/routes/status-family.js'
+import { okeanosInfoRoutes } from '../instances/routes/okeanos-info.js'
+import { appRoutes, appUploadRoutes } from '../applications/routes/apps.js'
+import { statusApplicationRoutes } from '../applications/routes/status-family.js'
+import type { Services } from './services.js'
+
+export interface AppDeps extends AuthDeps {
+  services: Services
+  /** What /healthz, /readyz and /metrics report. */
+  operations: Operations
+  /** Time between the heartbeats of a Server-Sent Events stream; 15 s by default. */
+  sseHeartbeatMs?: number
+  /** Node.js process metrics on /metrics; on by default. */
+  processMetrics?: boolean
+  /** Largest accepted body of a command, in bytes. */
+  bodyLimit?: number
+  logger?: FastifyServerOptions['logger']
+  trustProxy?: boolean
+  /** Where clients reach the service: the start of every link in a reply. */
+  publicUrl(): string
+}
+
+// A client's request id goes into the events' metadata and the logs: only a short, plain one is kept.
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
+
+/** The client's X-Request-Id when it is short and plain, else a new one. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID()
+}
+
+export const redactedPaths = ['req.headers.authorization', 'headers.authorization', 'token']
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    bodyLimit,
+    trustProxy: deps.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: (request) => requestIdOf(request.headers['x-request-id']),
+    ajv: { customOptions: { allErrors: true } },
+    // Errors raised before routing: an over-long path segment can only be a malformed id.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 404 : 400
+      const detail = status === 404 ? 'Not found.' : 'Malformed request URL.'
+      return reply.code(status).send({ errors: [{ status, detail }] })
+    },
+  })
+  // Only JSON and forms are bodies here; anything else is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain')
+  // The original's clients send `Content-Type: application/json` with no body on DELETE (seed 002): an empty
+  // JSON body is no body, not a parse error.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' || body.length === 0 ? done(null, undefined) : parseJson(request, body as string, done),
+  )
+  // Callback-style: an async hook costs every reply a promise and a turn of the microtask queue.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-request-id', request.id)
+    done(null, payload)
+  })
+  installErrorHandling(app)
+  installLinks(app, { publicUrl: deps.publicUrl, trustProxy: deps.trustProxy ?? false })
+  // Both watch every route as it is registered: they come before the routes.
+  await installOpenApi(app)
+  installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })
+  await app.register(fastifyAuth)
+  installAuth(app, deps)
+  await app.register(healthRoutes, { operations: deps.operations })
+
+  // Queries take no body: outside the context below, no body parser's hooks run for them.
+  await app.register(instanceQueryRoutes, { services: deps.services })
+
+  // Command endpoints take JSON, forms and multipart forms alike (the seeds' curl examples use -F).
+  await app.register(async (api) => {
+    await api.register(fastifyFormbody, { bodyLimit })
+    await api.register(fastifyMultipart, {
+      attachFieldsToBody: 'keyValues',
+      limits: { fieldSize: bodyLimit, fields: 100, files: 0, parts: 101 },
+    })
+    await api.register(instanceRoutes, { services: deps.services })
+    await api.register(statusInstanceRoutes, { services: deps.services })
+    await api.register(okeanosInfoRoutes, { services: deps.services })
+    await api.register(appRoutes, { services: deps.services })
+    await api.register(statusApplicationRoutes, { services: deps.services })
+    await api.register(historyRoutes, { services: deps.services })
+    await api.register(instanceEventRoutes, { services: deps.services, heartbeatMs: deps.sseHeartbeatMs ?? 15_000 })
+  })
+  // Uploads stream to disk: their multipart parser is not the one above, which takes small forms whole.
+  await app.register(appUploadRoutes, { services: deps.services })
+
+  app.answerWrongMethods()
+  return app
+}

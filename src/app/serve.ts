@@ -1,0 +1,102 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Config } from './config.js'
+import { loggerOptions } from '../platform/http/logging.js'
+import { listenUrl } from '../platform/http/links.js'
+import type { Emulator } from '../okeanos/emulator/index.js'
+import { privateDir } from '../platform/private-files.js'
+import { createService, type Service } from './service.js'
+
+// `lod serve` / `npm start`: the service on its embedded defaults — the SQLite log in LOD_DATA_DIR and, unless
+// LOD_OKEANOS_IDENTITY_URL points at a real ~okeanos, an embedded emulator with demo users.
+
+/** LOD_SECRET_KEY, or a key made once and kept beside the data (fine on a laptop; set the variable in production). */
+function secretKey(config: Config): Buffer {
+  if (config.LOD_SECRET_KEY) return Buffer.from(config.LOD_SECRET_KEY, 'base64')
+  const path = join(config.LOD_DATA_DIR, 'secret.key')
+  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600 })
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
+}
+
+export interface Running {
+  service: Service
+  emulator: Emulator | undefined
+  url: string
+  stop(): Promise<void>
+}
+
+async function startEmbeddedEmulator(port: number): Promise<Emulator> {
+  const { demoUsers, fastDelays, startEmulator } = await import('../okeanos/emulator/index.js')
+  return startEmulator({ port, users: demoUsers(), delays: fastDelays })
+}
+
+export async function serve(config: Config, print: (line: string) => void = console.log): Promise<Running> {
+  const startedAt = performance.now()
+  privateDir(config.LOD_DATA_DIR)
+  // The embedded emulator is loaded only when it runs: against ~okeanos it is dead weight.
+  const emulator = config.LOD_OKEANOS_IDENTITY_URL ? undefined : await startEmbeddedEmulator(config.LOD_EMULATOR_PORT)
+  const service = await createService({
+    dataDir: config.LOD_DATA_DIR,
+    identityUrl: config.LOD_OKEANOS_IDENTITY_URL ?? emulator!.identityUrl,
+    secretKey: secretKey(config),
+    authCacheTtlMs: config.LOD_AUTH_CACHE_SECONDS * 1000,
+    authNegativeCacheTtlMs: config.LOD_AUTH_NEGATIVE_CACHE_SECONDS * 1000,
+    okeanosTimeoutMs: config.LOD_OKEANOS_TIMEOUT_MS,
+    bodyLimit: config.LOD_BODY_LIMIT_BYTES,
+    synchronous: config.LOD_SYNC,
+    trustProxy: config.LOD_TRUST_PROXY,
+    ...(config.LOD_PUBLIC_URL !== undefined && { publicUrl: config.LOD_PUBLIC_URL }),
+    // Silent is no logger at all: a silent pino still makes a child logger for every request.
+    logger: config.LOD_LOG_LEVEL === 'silent' ? false : loggerOptions(config.LOD_LOG_LEVEL),
+    sseHeartbeatMs: config.LOD_SSE_HEARTBEAT_SECONDS * 1000,
+    reactors: {
+      concurrency: config.LOD_REACTOR_CONCURRENCY,
+      buildTimeoutMs: config.LOD_BUILD_TIMEOUT_SECONDS * 1000,
+      masterImageId: config.LOD_MASTER_IMAGE_ID,
+      slaveImageId: config.LOD_SLAVE_IMAGE_ID,
+      // The embedded emulator builds in milliseconds; ~okeanos in minutes.
+      pollIntervalMs: config.LOD_REACTOR_POLL_MS ?? (emulator ? 100 : 1_000),
+      backoffMs: emulator ? 100 : 500,
+      // The emulator's masters share one SSH server on a local port; ~okeanos masters listen on their public IP.
+      ssh: emulator ? { host: '127.0.0.1', port: emulator.sshPort } : { port: 22 },
+    },
+    uploadLimit: config.LOD_UPLOAD_LIMIT_BYTES,
+    uploadIdleTimeoutMs: config.LOD_UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+  })
+  await service.app.listen({ port: config.PORT, host: config.HOST })
+  const address = service.app.server.address()
+  const url = typeof address === 'object' && address ? listenUrl(address) : `http://${config.HOST}:${config.PORT}`
+  if (config.LOD_REACTORS === 'on') await service.startReactors(config.LOD_PUBLIC_URL ?? url)
+
+  // How long opening the data took, apart from loading the code (which tsx compiles on the fly): bench:scale
+  // reads both.
+  const now = performance.now()
+  print(
+    `Lambda on Demand is listening on ${url} (data in ${config.LOD_DATA_DIR}; ` +
+      `started in ${Math.round(now - startedAt)} ms, ${Math.round(now)} ms after the process)`,
+  )
+  if (emulator) {
+    print(`~okeanos: embedded emulator at ${emulator.url} (set LOD_OKEANOS_IDENTITY_URL to use a real one)`)
+    print('Demo users (tokens of the emulator, not of ~okeanos):')
+    for (const user of emulator.users) print(`  ${user.name.padEnd(22)} uuid ${user.id}  token ${user.token}`)
+    const token = emulator.users[0]!.token
+    print('Try:')
+    print(`  curl -H "Authorization: Token ${token}" ${url}/api/lambda-instances/`)
+    print(
+      `  curl -X POST -H "Authorization: Token ${token}" -H "Content-Type: application/json" ` +
+        `-d '{"project_name":"lambda.grnet.gr","instance_name":"demo","master_name":"demo-master","slaves":1,` +
+        `"vcpus_master":2,"vcpus_slave":2,"ram_master":2048,"ram_slave":2048,"disk_master":10,"disk_slave":10}' ` +
+        `${url}/api/lambda-instance/`,
+    )
+  }
+  return {
+    service,
+    emulator,
+    url,
+    async stop() {
+      await service.close()
+      await emulator?.close()
+    },
+  }
+}

@@ -1,0 +1,216 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { OwnerTokenValidator, type TokenCheck } from '../auth/owner-tokens.js'
+import { CommandHandler } from '../platform/command-handler.js'
+import { applicationDecider } from '../applications/decider.js'
+import { instanceDecider } from '../instances/decider.js'
+import { applicationQueries } from '../../projections/applications/projection.js'
+import { defaultVmChoices, lambdaVmChoices } from '../instances/spec.js'
+import { SqliteEventLog } from '../platform/eventlog/sqlite.js'
+import { buildApp } from './http.js'
+import { listenUrl } from '../platform/http/links.js'
+import type { Services } from './services.js'
+import { authenticate } from '../okeanos/identity.js'
+import { Okeanos } from '../okeanos/index.js'
+import { privateDir, privateFile } from '../platform/private-files.js'
+import { SecretStore } from '../secrets/store.js'
+import type { ReactorSettings } from '../platform/jobs/context.js'
+import { ReactorRunner } from '../platform/jobs/runner.js'
+import { replyCacheOf } from '../../projections/instances/reply-cache.js'
+import { instanceQueries } from '../../projections/instances/projection.js'
+import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
+import { domainEventVersions, readModels } from './stores.js'
+
+/** The image the original used for every node (upstream §4.2); ~okeanos and the emulator both have it. */
+const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
+
+// The composition root: the event log, the read models that follow it, the secret store, and the HTTP API.
+
+export interface ServiceOptions {
+  /** Where events.db, read.db and secrets.db live; undefined keeps everything in memory (tests). */
+  dataDir: string | undefined
+  /** The ~okeanos identity (Astakos) URL, e.g. https://accounts.okeanos.grnet.gr/identity/v2.0 */
+  identityUrl: string
+  /** 32 bytes that encrypt the secret store. */
+  secretKey: Buffer
+  authCacheTtlMs?: number
+  authNegativeCacheTtlMs?: number
+  okeanosTimeoutMs?: number
+  bodyLimit?: number
+  /** Largest application upload, in bytes (default 256 MB, as the original). */
+  uploadLimit?: number
+  /** How long an upload may send nothing before it is abandoned with a 408, in ms (default 30 s). */
+  uploadIdleTimeoutMs?: number
+  synchronous?: 'full' | 'normal'
+  logger?: FastifyServerOptions['logger']
+  trustProxy?: boolean
+  /** Where clients reach the API (the start of the links in replies); default: the address it listens on. */
+  publicUrl?: string
+  /** Overrides the ~okeanos token check (tests of the cache). */
+  tokenCheck?: TokenCheck
+  /** Time between the heartbeats of the Server-Sent Events streams. */
+  sseHeartbeatMs?: number
+  /** Node.js process metrics on /metrics (on by default). */
+  processMetrics?: boolean
+  /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
+  reactors?: Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & { concurrency?: number }
+}
+
+export interface Service {
+  app: FastifyInstance
+  log: SqliteEventLog
+  runner: ProjectionRunner
+  secrets: SecretStore
+  /** The jobs on ~okeanos, once started. */
+  reactors: ReactorRunner | undefined
+  /** Starts the reactors; `publicUrl` is where this service's API is reached (service VMs report there). */
+  startReactors(publicUrl: string): Promise<void>
+  close(): Promise<void>
+}
+
+export async function createService(options: ServiceOptions): Promise<Service> {
+  if (options.dataDir !== undefined) privateDir(options.dataDir)
+  const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
+  const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full', versions: domainEventVersions })
+  const readDb = openReadModelDb(file('read.db'))
+  // 4 MB of pages per connection instead of better-sqlite3's 16: with a million events the default fills up and
+  // takes a service past 200 MB; what is read most is answered from rendered replies (reply-cache.ts) and the
+  // rest from the operating system's page cache.
+  for (const db of [log.db, readDb]) db.pragma('cache_size = -4096')
+  let appLog: FastifyInstance['log'] | undefined
+  const runner = new ProjectionRunner(readDb, readModels, {
+    onError: (error) =>
+      appLog ? appLog.error({ err: error }, 'read model batch failed; catching up from the log') : console.error('read model batch failed', error),
+  })
+  const following = runner.follow(log)
+  // Commits drop the replies they change from the read model's cache (projections/instances/reply-cache.ts).
+  const invalidating = replyCacheOf(readDb).follow(log, log.headPositionSync())
+  const secrets = new SecretStore(file('secrets.db'), options.secretKey)
+  // Uploads wait on disk (never in memory) until the reactor has stored them on Pithos.
+  const uploadsDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lod-uploads-')) : join(options.dataDir, 'uploads')
+  privateDir(uploadsDir)
+  const timeoutMs = options.okeanosTimeoutMs ?? 10_000
+
+  const tokenCheck: TokenCheck =
+    options.tokenCheck ??
+    (async (token) => {
+      try {
+        const { user } = await authenticate(options.identityUrl, token, { timeoutMs })
+        return { id: user.id, name: user.name }
+      } catch (error) {
+        if ((error as { status?: number }).status === 401) return null
+        throw error
+      }
+    })
+  const ownerTokens = new OwnerTokenValidator(tokenCheck, {
+    validTtlMs: options.authCacheTtlMs ?? 60_000,
+    invalidTtlMs: options.authNegativeCacheTtlMs ?? 10_000,
+  })
+
+  const services: Services = {
+    log,
+    instances: new CommandHandler(log, instanceDecider),
+    instanceQueries: instanceQueries(readDb),
+    applications: new CommandHandler(log, applicationDecider),
+    applicationQueries: applicationQueries(readDb),
+    uploadsDir,
+    uploadLimit: options.uploadLimit ?? 256 * 1024 * 1024,
+    uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
+    okeanos: (token) => Okeanos.connect(options.identityUrl, token, { timeoutMs }),
+    async flavorChoices(okeanos) {
+      const flavors = (await okeanos.compute.listFlavors()).filter((flavor) => flavor['SNF:allow_create'])
+      const sorted = (values: number[]) => [...new Set(values)].sort((a, b) => a - b)
+      return {
+        vcpus: sorted(flavors.map((f) => f.vcpus)),
+        ram: sorted(flavors.map((f) => f.ram)),
+        disk: sorted(flavors.map((f) => f.disk)),
+      }
+    },
+    rememberOwnerToken(instanceId, token) {
+      secrets.replace(instanceId, 'owner-token', token)
+    },
+    async vmChoices(token) {
+      try {
+        return lambdaVmChoices(await services.flavorChoices(await services.okeanos(token)))
+      } catch {
+        return defaultVmChoices
+      }
+    },
+  }
+  const app = await buildApp({
+    services,
+    ownerTokens,
+    secrets,
+    ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
+    ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+    ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
+    ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
+    publicUrl: () => {
+      if (options.publicUrl) return options.publicUrl
+      const address = app.server.address()
+      // Before it listens (fastify.inject in tests) the service has no address of its own.
+      return address && typeof address === 'object' ? listenUrl(address) : 'http://localhost'
+    },
+    operations: {
+      headPosition: () => log.headPositionSync(),
+      readModels: () => runner.positions(),
+      readModelsHealthy: () => runner.healthy(),
+      reactorJobs: () => service.reactors?.jobCounts(),
+    },
+  })
+  appLog = app.log
+
+  const queries = services.instanceQueries
+  const service: Service = {
+    app,
+    log,
+    runner,
+    secrets,
+    reactors: undefined,
+    async startReactors(publicUrl) {
+      if (service.reactors) return
+      const settings = options.reactors ?? {}
+      service.reactors = new ReactorRunner({
+        deps: {
+          instances: services.instances,
+          applications: services.applications,
+          uploadsDir,
+          secrets,
+          settings: {
+            identityUrl: options.identityUrl,
+            publicUrl: publicUrl.replace(/\/+$/, ''),
+            masterImageId: settings.masterImageId ?? defaultImageId,
+            slaveImageId: settings.slaveImageId ?? defaultImageId,
+            okeanosTimeoutMs: timeoutMs,
+            buildTimeoutMs: settings.buildTimeoutMs ?? 600_000,
+            pollIntervalMs: settings.pollIntervalMs ?? 1_000,
+            attempts: settings.attempts ?? 5,
+            backoffMs: settings.backoffMs ?? 500,
+            ssh: settings.ssh ?? { port: 22 },
+          },
+        },
+        unfinished: () => queries.unfinished(),
+        withDeployments: () => services.applicationQueries.instancesWithDeployments(),
+        uploading: () => services.applicationQueries.uploading(),
+        applicationIds: () => services.applicationQueries.ids(),
+        concurrency: settings.concurrency ?? 8,
+        onError: (error, instanceId, kind) => app.log.warn({ err: error, instanceId, job: kind }, 'reactor job failed'),
+      })
+      await service.reactors.start(log)
+    },
+    async close() {
+      await service.reactors?.close()
+      await app.close()
+      following.close()
+      invalidating.close()
+      await log.close()
+      readDb.close()
+      secrets.close()
+      if (options.dataDir === undefined) rmSync(uploadsDir, { recursive: true, force: true })
+    },
+  }
+  return service
+}

@@ -1,0 +1,23 @@
+import { join } from 'node:path'
+import { eventUpcasters } from '../instances/event-versions.js'
+import { eventVersions } from '../platform/eventlog/upcast.js'
+import { applicationsProjection } from '../../projections/applications/projection.js'
+import { instancesProjection } from '../../projections/instances/projection.js'
+import type { Projection } from '../../projections/projection.js'
+
+// What the service keeps and how to read it, shared by the service and the operator's tools (lod audit,
+// replay, verify, projections rebuild), so that both see the same files, event shapes and read models.
+
+/** The event types' current versions and upcasters: every reader of the log goes through them. */
+export const domainEventVersions = eventVersions(eventUpcasters)
+
+/** Every read model the service keeps up to date, in the order the runner applies them. */
+export const readModels: readonly Projection[] = [instancesProjection, applicationsProjection]
+
+export function dataFiles(dataDir: string) {
+  return {
+    events: join(dataDir, 'events.db'),
+    readModels: join(dataDir, 'read.db'),
+    secrets: join(dataDir, 'secrets.db'),
+  }
+}

@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { instanceOwner } from '../../audit/history.js'
+import { instanceStream, type InstanceEvent } from '../events.js'
+import { messages as instanceMessages } from '../decider.js'
+import { statusAfter } from '../status-after.js'
+import { InstanceStatus, instanceStatusView, type InstanceStatusCode } from '../statuses.js'
+import type { RecordedEvent } from '../../platform/eventlog/port.js'
+import { ownerOf } from '../../platform/http/auth.js'
+import { HttpError, instanceIdParam } from '../../platform/http/envelope.js'
+import { authErrors, InstanceIdParams, StatusView } from '../../platform/http/schemas.js'
+import type { Services } from '../../app/services.js'
+
+// GET /api/lambda-instances/{id}/events: the instance's status as Server-Sent Events, so that clients stop
+// polling. The current status comes first, then every change as it is committed; the stream ends after
+// DESTROYED. Each event's id is its log position: a client that reconnects with Last-Event-ID gets the changes
+// it missed instead of the current status. Comment lines every few seconds keep proxies from closing an
+// idle stream.
+
+interface StatusChange {
+  position: number
+  time: string
+  event: string
+  status: InstanceStatusCode
+  failureMessage: string
+}
+
+function statusChange(recorded: RecordedEvent): StatusChange | undefined {
+  const next = statusAfter({ type: recorded.type, data: recorded.data } as InstanceEvent)
+  return next
+    ? { position: recorded.position, time: recorded.time, event: recorded.type, status: next.status, failureMessage: next.failureMessage }
+    : undefined
+}
+
+const docs = {
+  summary: 'Watch a lambda instance\'s status (Server-Sent Events)',
+  description:
+    'A `text/event-stream` of `status` events, data `{"id", "status": {code, message, detail[, failure_message]}, ' +
+    '"event", "time"}`, id = log position: the current status first (or, with `Last-Event-ID`, the changes after ' +
+    'it), then every change; ends after DESTROYED. Comment lines are sent as heartbeats.',
+  tags: ['lambda instances'],
+  params: InstanceIdParams,
+  response: {
+    200: {
+      description: 'The stream of status events.',
+      content: { 'text/event-stream': { schema: Type.String({ description: 'event: status / id: <position> / data: {…}' }) } },
+    },
+    ...authErrors(404),
+  },
+}
+
+export async function instanceEventRoutes(app: FastifyInstance, { services, heartbeatMs }: { services: Services; heartbeatMs: number }) {
+  const open = new Set<() => void>()
+  // Open streams would hold the server open forever: closing the service ends them.
+  app.addHook('preClose', async () => {
+    for (const end of open) end()
+  })
+
+  app.get('/api/lambda-instances/:id/events', { onRequest: app.auth([app.verifyOwner]), config: { docs } }, async (request, reply) => {
+    const id = instanceIdParam(request)
+    const stream = instanceStream(id)
+    // Listen before reading, so that nothing committed in between is missed; what the read saw is skipped below.
+    let queued: RecordedEvent[] | undefined = []
+    let forward: (change: StatusChange) => void = () => {}
+    const subscription = services.log.subscribe(Number.MAX_SAFE_INTEGER, (events) => {
+      for (const event of events) {
+        if (event.stream !== stream) continue
+        if (queued) queued.push(event)
+        else {
+          const change = statusChange(event)
+          if (change) forward(change)
+        }
+      }
+    })
+    let events: RecordedEvent[]
+    try {
+      events = await services.log.readStream(stream)
+      if (instanceOwner(events) !== ownerOf(request).id) throw new HttpError(404, instanceMessages.notFound)
+    } catch (error) {
+      subscription.close()
+      throw error
+    }
+
+    const res = reply.hijack().raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx buffers responses unless told not to.
+      'x-accel-buffering': 'no',
+      'x-request-id': request.id,
+    })
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
+    const end = () => {
+      clearInterval(heartbeat)
+      subscription.close()
+      open.delete(end)
+      if (!res.writableEnded) res.end()
+    }
+    open.add(end)
+    res.on('close', end)
+
+    const send = (change: StatusChange) => {
+      if (res.writableEnded) return
+      const data = { id, status: instanceStatusView(change.status, change.failureMessage), event: change.event, time: change.time }
+      res.write(`event: status\nid: ${change.position}\ndata: ${JSON.stringify(data)}\n\n`)
+      if (change.status === InstanceStatus.DESTROYED) end()
+    }
+
+    res.write('retry: 3000\n\n')
+    const changes = events.map(statusChange).filter((change) => change !== undefined)
+    const lastSeen = Number(request.headers['last-event-id'])
+    const current = changes[changes.length - 1]
+    if (Number.isSafeInteger(lastSeen) && lastSeen > 0) changes.filter((change) => change.position > lastSeen).forEach(send)
+    else if (current) send(current)
+    // A client that had already seen the end is told nothing new, and the stream ends all the same.
+    if (current?.status === InstanceStatus.DESTROYED) end()
+
+    // From here on, what the read did not see, as it is committed.
+    const readUpTo = events[events.length - 1]?.position ?? 0
+    forward = (change) => {
+      if (change.position > readUpTo) send(change)
+    }
+    const backlog = queued
+    queued = undefined
+    for (const event of backlog) {
+      const change = statusChange(event)
+      if (change) forward(change)
+    }
+  })
+}
+
+export const instanceEventsDocs = docs

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify'
+import { messages as instanceMessages } from '../decider.js'
+import { ownerOf } from '../../platform/http/auth.js'
+import { HttpError, instanceIdParam, success } from '../../platform/http/envelope.js'
+import { pageRequest } from '../../platform/http/pagination.js'
+import { renderedStatus, sendRendered, sendRenderedPage } from '../../platform/http/rendered.js'
+import type { Services } from '../../app/services.js'
+
+// The queries of the user's lambda-instance API (API.md "Lambda instances"; upstream §2.6–§2.8). They are
+// registered apart from the commands (app.ts), where no body parser's hooks run, and answer JSON the read
+// model rendered: the routes only put its parts together.
+
+const filterMessage = 'filter GET parameter can be used with values status or info.'
+const listStatus = renderedStatus(200, 'Lambda instances')
+const detailsStatus = renderedStatus(200, 'Lambda instance details')
+
+export async function instanceQueryRoutes(app: FastifyInstance, { services }: { services: Services }) {
+  const { instanceQueries } = services
+  const owner = { onRequest: app.requireOwner }
+
+  app.get('/api/lambda-instances', owner, async (request, reply) => {
+    const page = pageRequest(request.query)
+    const result = instanceQueries.renderedList(ownerOf(request).id, page.limit, page.offset)
+    return sendRenderedPage(request, reply, listStatus, page, result)
+  })
+
+  app.get('/api/lambda-instances/count', owner, async (request) =>
+    success(200, 'Number of Lambda Instances', [{ count: instanceQueries.count(ownerOf(request).id) }]),
+  )
+
+  app.get('/api/lambda-instances/:id', owner, async (request, reply) => {
+    const id = instanceIdParam(request)
+    const details = instanceQueries.renderedDetails(ownerOf(request).id, id)
+    if (!details) throw new HttpError(404, instanceMessages.notFound)
+    const { filter } = request.query as { filter?: unknown }
+    let data: string
+    if (filter === undefined || filter === '')
+      data = `{"info":${details.info},"status":${details.status},"applications":${details.applications}}`
+    else if (filter === 'status')
+      data = `{"status":${details.status},"id":${JSON.stringify(details.id)},"name":${JSON.stringify(details.name)}}`
+    else if (filter === 'info') data = `{"info":${details.info}}`
+    else throw new HttpError(400, filterMessage)
+    return sendRendered(reply, detailsStatus, `[${data}]`)
+  })
+}

@@ -1,0 +1,316 @@
+import Database from 'better-sqlite3'
+import {
+  DuplicateEventError,
+  IdempotencyKeyReusedError,
+  VersionConflictError,
+  type AppendOptions,
+  type AppendResult,
+  type EventHandler,
+  type EventLog,
+  type ExpectedVersion,
+  type IdempotencyRecord,
+  type NewEvent,
+  type RecordedEvent,
+  type Subscription,
+} from './port.js'
+import { unversioned, type EventVersions } from './upcast.js'
+
+// The embedded event log: one SQLite file in WAL mode with one writer (this process).
+//
+// Appends that arrive in the same turn of the event loop are committed together in one transaction
+// (group commit): with synchronous=FULL every commit is an fsync, and sharing it is what makes durable
+// appends fast. Each append still gets its own version check and its own savepoint, so one conflict does
+// not fail its neighbours. Subscribers see a batch right after its commit and before any of its appends
+// resolve, which gives read-your-writes to projections running in this process.
+
+export interface SqliteEventLogOptions {
+  /** A file path, or ':memory:'. */
+  path: string
+  /** 'full' fsyncs every commit (the default: an acknowledged append survives power loss); 'normal' survives
+   *  process crashes only. */
+  synchronous?: 'full' | 'normal'
+  /** Called when a subscriber throws; the commit stands either way. */
+  onSubscriberError?: (error: unknown) => void
+  /** The current version of each event type and the upcasters of the older ones (upcast.ts):
+   *  appends are stamped with the current version, reads return the current shape. */
+  versions?: EventVersions
+}
+
+interface Row {
+  position: number
+  event_id: string
+  stream: string
+  version: number
+  type: string
+  type_version: number
+  data: string
+  metadata: string
+  time: string
+}
+
+interface PendingAppend {
+  stream: string
+  events: NewEvent[]
+  expected: ExpectedVersion
+  options: AppendOptions | undefined
+  resolve: (result: AppendResult) => void
+  reject: (error: unknown) => void
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS events (
+  position     INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id     TEXT NOT NULL UNIQUE,
+  stream       TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  type         TEXT NOT NULL,
+  type_version INTEGER NOT NULL DEFAULT 1,
+  data         TEXT NOT NULL,
+  metadata     TEXT NOT NULL,
+  time         TEXT NOT NULL,
+  UNIQUE (stream, version)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+  scope       TEXT NOT NULL,
+  key         TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  body        TEXT NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+`
+
+export function toRecorded(row: Row, versions: EventVersions = unversioned): RecordedEvent {
+  const current = versions.current(row.type)
+  const data: unknown = JSON.parse(row.data)
+  const old = row.type_version < current
+  return {
+    id: row.event_id,
+    stream: row.stream,
+    version: row.version,
+    position: row.position,
+    type: row.type,
+    typeVersion: old ? current : row.type_version,
+    data: old ? versions.upcast(row.type, row.type_version, data) : data,
+    metadata: JSON.parse(row.metadata),
+    time: row.time,
+  }
+}
+
+export class SqliteEventLog implements EventLog {
+  readonly db: Database.Database
+  private readonly onSubscriberError: (error: unknown) => void
+  private readonly versions: EventVersions
+  private pending: PendingAppend[] = []
+  private flushScheduled = false
+  private readonly subscribers = new Set<EventHandler>()
+  private closed = false
+
+  private readonly stmt: {
+    streamVersion: Database.Statement<[string], { v: number | null }>
+    insert: Database.Statement<[string, string, number, string, number, string, string, string]>
+    byId: Database.Statement<[string], { stream: string; version: number; position: number }>
+    readStream: Database.Statement<[string], Row>
+    readAll: Database.Statement<[number, number], Row>
+    head: Database.Statement<[], { p: number | null }>
+    findIdempotency: Database.Statement<[string, string], { fingerprint: string; status_code: number; body: string }>
+    insertIdempotency: Database.Statement<[string, string, string, number, string]>
+  }
+  private readonly commitBatch: (batch: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
+  private readonly appendOne: (request: PendingAppend, time: string, committed: RecordedEvent[]) => AppendResult
+
+  constructor(options: SqliteEventLogOptions) {
+    this.db = new Database(options.path)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+    this.db.pragma('busy_timeout = 5000')
+    this.db.exec(schema)
+    this.onSubscriberError = options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error))
+    this.versions = options.versions ?? unversioned
+    this.stmt = {
+      streamVersion: this.db.prepare('SELECT max(version) AS v FROM events WHERE stream = ?'),
+      insert: this.db.prepare(
+        'INSERT INTO events (event_id, stream, version, type, type_version, data, metadata, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      byId: this.db.prepare('SELECT stream, version, position FROM events WHERE event_id = ?'),
+      readStream: this.db.prepare('SELECT * FROM events WHERE stream = ? ORDER BY version'),
+      readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      head: this.db.prepare('SELECT max(position) AS p FROM events'),
+      findIdempotency: this.db.prepare('SELECT fingerprint, status_code, body FROM idempotency WHERE scope = ? AND key = ?'),
+      insertIdempotency: this.db.prepare(
+        'INSERT INTO idempotency (scope, key, fingerprint, status_code, body) VALUES (?, ?, ?, ?, ?)',
+      ),
+    }
+    // Nested better-sqlite3 transactions are savepoints: a failed append rolls back only itself.
+    this.appendOne = this.db.transaction((request: PendingAppend, time: string, committed: RecordedEvent[]) =>
+      this.write(request, time, committed),
+    )
+    this.commitBatch = (batch) => {
+      const committed: RecordedEvent[] = []
+      const time = new Date().toISOString()
+      const results = this.db
+        .transaction(() =>
+          batch.map((request) => {
+            const mark = committed.length
+            try {
+              return { ok: this.appendOne(request, time, committed) }
+            } catch (error) {
+              committed.length = mark
+              return { error }
+            }
+          }),
+        )
+        .immediate()
+      this.deliver(committed)
+      return results
+    }
+  }
+
+  append(stream: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event log is closed'))
+    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'))
+    return new Promise((resolve, reject) => {
+      this.pending.push({ stream, events, expected, options, resolve, reject })
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
+      }
+    })
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    const batch = this.pending
+    this.pending = []
+    if (batch.length === 0) return
+    let results: Array<{ ok: AppendResult } | { error: unknown }>
+    try {
+      results = this.commitBatch(batch)
+    } catch (error) {
+      for (const request of batch) request.reject(error)
+      return
+    }
+    results.forEach((result, i) => {
+      if ('ok' in result) batch[i]!.resolve(result.ok)
+      else batch[i]!.reject(result.error)
+    })
+  }
+
+  private write(request: PendingAppend, time: string, committed: RecordedEvent[]): AppendResult {
+    const { stream, events, expected } = request
+    const retry = this.previousAppend(stream, events)
+    if (retry) return retry
+    const current = this.stmt.streamVersion.get(stream)?.v ?? -1
+    if (expected === 'no_stream' ? current !== -1 : expected !== 'any' && expected !== current)
+      throw new VersionConflictError(stream, expected, current)
+    const idempotency = request.options?.idempotency
+    if (idempotency) {
+      if (this.stmt.findIdempotency.get(idempotency.scope, idempotency.key)) throw new IdempotencyKeyReusedError(idempotency.key)
+      this.stmt.insertIdempotency.run(
+        idempotency.scope,
+        idempotency.key,
+        idempotency.fingerprint,
+        idempotency.statusCode,
+        idempotency.body,
+      )
+    }
+    let version = current
+    let position = 0
+    for (const event of events) {
+      version += 1
+      const data = JSON.stringify(event.data)
+      const metadata = JSON.stringify(event.metadata)
+      const currentVersion = this.versions.current(event.type)
+      const typeVersion = event.typeVersion ?? currentVersion
+      position = Number(
+        this.stmt.insert.run(event.id, stream, version, event.type, typeVersion, data, metadata, time).lastInsertRowid,
+      )
+      committed.push({
+        id: event.id,
+        stream,
+        version,
+        position,
+        type: event.type,
+        // Subscribers see what a read would return: the current shape.
+        typeVersion: Math.max(typeVersion, currentVersion),
+        data: typeVersion < currentVersion ? this.versions.upcast(event.type, typeVersion, event.data) : event.data,
+        metadata: event.metadata,
+        time,
+      })
+    }
+    return { nextVersion: version, position }
+  }
+
+  /** The result of an earlier append of exactly these event ids to this stream, if there was one. */
+  private previousAppend(stream: string, events: NewEvent[]): AppendResult | undefined {
+    const stored = events.map((event) => this.stmt.byId.get(event.id))
+    const first = stored[0]
+    if (stored.every((row) => row === undefined)) return undefined
+    const isRetry =
+      first !== undefined && stored.every((row, i) => row !== undefined && row.stream === stream && row.version === first.version + i)
+    if (!isRetry) throw new DuplicateEventError(events[stored.findIndex((row) => row !== undefined)]!.id)
+    const last = stored[stored.length - 1]!
+    return { nextVersion: last.version, position: last.position }
+  }
+
+  private deliver(committed: RecordedEvent[]): void {
+    if (committed.length === 0) return
+    for (const handler of this.subscribers) {
+      try {
+        handler(committed)
+      } catch (error) {
+        this.onSubscriberError(error)
+      }
+    }
+  }
+
+  readStreamSync(stream: string): RecordedEvent[] {
+    return this.stmt.readStream.all(stream).map((row) => toRecorded(row, this.versions))
+  }
+
+  readAllSync(fromPosition: number, limit: number): RecordedEvent[] {
+    return this.stmt.readAll.all(fromPosition, limit).map((row) => toRecorded(row, this.versions))
+  }
+
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    return this.readStreamSync(stream)
+  }
+
+  async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
+    return this.readAllSync(fromPosition, limit)
+  }
+
+  headPositionSync(): number {
+    return this.stmt.head.get()?.p ?? 0
+  }
+
+  async headPosition(): Promise<number> {
+    return this.headPositionSync()
+  }
+
+  /** Catch-up runs synchronously here, so no commit can slip between the last old event and the first live one. */
+  subscribe(fromPosition: number, handler: EventHandler): Subscription {
+    let position = fromPosition
+    for (;;) {
+      const batch = this.readAllSync(position, 10_000)
+      if (batch.length === 0) break
+      handler(batch)
+      position = batch[batch.length - 1]!.position
+    }
+    this.subscribers.add(handler)
+    return { close: () => this.subscribers.delete(handler) }
+  }
+
+  async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const row = this.stmt.findIdempotency.get(scope, key)
+    return row && { scope, key, fingerprint: row.fingerprint, statusCode: row.status_code, body: row.body }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.flush()
+    this.closed = true
+    this.subscribers.clear()
+    this.db.close()
+  }
+}

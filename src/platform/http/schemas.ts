@@ -1,0 +1,112 @@
+import { Type, type TSchema } from 'typebox'
+import { instanceStatusCodes } from '../../instances/statuses.js'
+
+// The pieces the OpenAPI document of every route is made of: the envelopes of API.md "Conventions", ids,
+// pagination and the status object. Documentation only: requests are validated by each route, replies are
+// never reshaped by these schemas (see src/platform/http/openapi.ts).
+
+/** What a route's documentation says, beside (never instead of) the schemas Fastify validates with. */
+export interface RouteDocs {
+  summary: string
+  description?: string
+  tags: string[]
+  /** False for the public routes; every other route takes `Authorization: Token <token>`. */
+  authenticated?: boolean
+  params?: TSchema
+  querystring?: TSchema
+  body?: TSchema
+  /** Media types of the body; JSON, urlencoded and multipart forms by default. */
+  consumes?: string[]
+  produces?: string[]
+  response: Record<number, TSchema>
+}
+
+export const ErrorEnvelope = Type.Object(
+  {
+    errors: Type.Array(
+      Type.Object({
+        status: Type.Integer({ description: 'The HTTP status, repeated.' }),
+        detail: Type.Union([Type.String(), Type.Array(Type.String())], {
+          description: 'What went wrong; a list of "<field>: <message>" for an invalid create body.',
+        }),
+      }),
+    ),
+  },
+  { description: 'Every error, whatever the route: `{"errors": [{"status", "detail"}]}`.' },
+)
+
+const errorMeanings: Record<number, string> = {
+  400: 'Malformed request: invalid body, parameter or Idempotency-Key.',
+  401: 'Missing or invalid `Authorization: Token <token>`.',
+  404: 'No such route, or no such instance for this owner (a malformed id is a missing one).',
+  405: 'Method not allowed on this path (the `Allow` header lists the allowed ones).',
+  408: 'The upload sent nothing for `LOD_UPLOAD_IDLE_TIMEOUT_SECONDS`; it was abandoned (the connection is closed).',
+  409: 'Refused in the current state (see the detail), or a concurrent change: retry.',
+  413: 'Body too large.',
+  415: 'Unsupported media type: send JSON, urlencoded or multipart forms.',
+  422: 'Idempotency-Key already used for a different request.',
+  500: 'Internal error; the detail carries the request id.',
+  502: '~okeanos answered with an error.',
+  503: '~okeanos identity service unavailable.',
+}
+
+/** The error replies of a route, each with the error envelope. */
+export function errors(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(
+    [...new Set([...statuses, 500])].map((status) => [status, { ...ErrorEnvelope, description: errorMeanings[status] ?? 'Error.' }]),
+  )
+}
+
+/** The errors every authenticated route may answer, plus the route's own. */
+export const authErrors = (...statuses: number[]) => errors(401, 405, 503, ...statuses)
+/** ... and those of a command route (a body, an optional Idempotency-Key). */
+export const commandErrors = (...statuses: number[]) => authErrors(400, 413, 415, 422, ...statuses)
+
+export function success(description: string, data?: TSchema, extra: Record<string, TSchema> = {}) {
+  return Type.Object(
+    {
+      status: Type.Object({ code: Type.Integer(), short_description: Type.String() }),
+      ...(data && { data }),
+      ...extra,
+    },
+    { description },
+  )
+}
+
+export const accepted = (description: string, data?: TSchema) => success(description, data)
+
+export const Pagination = Type.Object(
+  {
+    count: Type.Integer(),
+    next: Type.Union([Type.String(), Type.Null()]),
+    previous: Type.Union([Type.String(), Type.Null()]),
+  },
+  { description: 'Present when `limit` was given.' },
+)
+
+/** A list reply: `data`, and `pagination` when a limit was given. */
+export const paginated = (description: string, item: TSchema) =>
+  success(description, Type.Array(item), { pagination: Type.Optional(Pagination) })
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(
+    Type.String({ pattern: '^[0-9]+$', description: 'Page size, an integer ≥ 0; without it the whole list, unpaginated.' }),
+  ),
+  offset: Type.Optional(Type.String({ pattern: '^-?[0-9]+$', description: 'Items to skip (a bad value counts as 0).' })),
+})
+
+export const InstanceIdParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'The lambda instance id (a malformed one answers 404).' }),
+})
+
+export const StatusCodeString = Type.String({ enum: instanceStatusCodes, description: 'A lambda-instance status code ("0" STARTED … "23" FLUME_FAILED).' })
+
+export const StatusView = Type.Object({
+  code: Type.String(),
+  message: Type.String({ description: 'The status name, e.g. STARTED.' }),
+  detail: Type.String(),
+  failure_message: Type.Optional(Type.String({ description: 'Present when the last status change reported a failure.' })),
+})
+
+/** Free-form object (e.g. instance_info as the user sent it). */
+export const AnyObject = Type.Object({}, { additionalProperties: true })
