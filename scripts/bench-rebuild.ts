@@ -9,6 +9,7 @@ import { SqliteEventLog } from '../src/platform/eventlog/sqlite.js'
 import { SqliteEventReader } from '../src/platform/eventlog/sqlite-reader.js'
 import { dataFiles, domainEventVersions, readModels } from '../src/app/stores.js'
 import { measureSteal } from './bench/steal.js'
+import { instanceStream } from '../src/instances/events.js'
 
 // `npm run bench:rebuild`: writes a log of BENCH_EVENTS events (default 1,000,000) shaped like the service's —
 // instances created, provisioned, taken through their install stages by their service VMs, some stopped,
@@ -72,7 +73,7 @@ function writeLog(path: string, count: number): number {
   let serial = 0
   const start = () => {
     serial++
-    return { stream: `instance-${randomUUID()}`, events: lifecycle(serial, owners[serial % owners.length]!), next: 0 }
+    return { stream: instanceStream(randomUUID()), events: lifecycle(serial, owners[serial % owners.length]!), next: 0 }
   }
   const underWay = Array.from({ length: 1_000 }, start)
   let written = 0

@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3'
 import type { ApplicationEvent } from '../../src/applications/events.js'
-import { applicationStatusView, instanceStatusView, type ApplicationStatusCode, type InstanceStatusCode, type StatusView } from '../../src/instances/statuses.js'
+import { applicationStatusView, type ApplicationStatusCode } from '../../src/applications/statuses.js'
+import { instanceStatusView, type InstanceStatusCode } from '../../src/instances/statuses.js'
+import type { StatusView } from '../../src/platform/status-view.js'
 import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
+import { streamId } from '../../src/platform/streams.js'
 import type { Page } from '../instances/projection.js'
 import { appendRows, type Projection, type TableName } from '../projection.js'
 
@@ -43,7 +46,7 @@ export const applicationsProjection: Projection = {
     const remove = db.prepare(`DELETE FROM "${t('applications')}" WHERE id = ?`)
     return (recorded: RecordedEvent) => {
       if (!applicationEventTypes.has(recorded.type)) return
-      const id = recorded.stream.slice('app-'.length)
+      const id = streamId(recorded.stream)
       const event = { type: recorded.type, data: recorded.data } as ApplicationEvent
       switch (event.type) {
         case 'AppUploadRequested': {

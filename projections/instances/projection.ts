@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3'
-import type { DeploymentEventType } from '../../src/applications/events.js'
+import type { DeploymentEventType } from '../../src/instances/deployment-events.js'
 import type { InstanceEvent } from '../../src/instances/events.js'
 import { statusAfter } from '../../src/instances/status-after.js'
-import { InstanceStatus, instanceStatusCodes, type InstanceStatusCode, type StatusView } from '../../src/instances/statuses.js'
+import { InstanceStatus, instanceStatusCodes, type InstanceStatusCode } from '../../src/instances/statuses.js'
+import type { StatusView } from '../../src/platform/status-view.js'
 import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
+import { streamId } from '../../src/platform/streams.js'
 import { replyCacheOf } from './reply-cache.js'
 import { isPlainInfo, plainInfoHead, renderInfo, renderInfoHead, renderStatus } from './json.js'
 import { appendRows, type Fold, type Projection, type TableName } from '../projection.js'
@@ -86,7 +88,7 @@ export const instancesProjection: Projection = {
     return (recorded: RecordedEvent) => {
       cache?.readModelApplied(recorded)
       if (!instanceEventTypes.has(recorded.type)) return
-      const id = recorded.stream.slice('instance-'.length)
+      const id = streamId(recorded.stream)
       const event = { type: recorded.type, data: recorded.data } as InstanceEvent
       if (event.type === 'InstanceRequested' || event.type === 'InstanceRegistered') {
         const row = newRow(id, event, recorded.position)
@@ -185,7 +187,7 @@ export function foldInstances(db: Database.Database, t: TableName, keptRows = 20
   return {
     apply(recorded) {
       if (!instanceEventTypes.has(recorded.type)) return
-      const id = recorded.stream.slice('instance-'.length)
+      const id = streamId(recorded.stream)
       const plain = recorded.type === 'InstanceStatusChanged' ? recorded.matchStoredData?.(plainStatusChange) : undefined
       if (plain) return changeStatus(id, { status: plain[1] as InstanceStatusCode, failureMessage: '' })
       const event = { type: recorded.type, data: recorded.data } as InstanceEvent

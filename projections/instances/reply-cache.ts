@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { EventLog, RecordedEvent, Subscription } from '../../src/platform/eventlog/port.js'
+import { instanceCategory } from '../../src/instances/events.js'
+import { parseStream } from '../../src/platform/streams.js'
 
 // Replies of the instance read model, rendered, kept in memory: the details of recently read instances, and
 // recently read pages of owners' lists. A hit answers without a statement (each runs a read transaction of its
@@ -77,8 +79,8 @@ export class ReplyCache<D, P> {
   }
 
   private drop(event: RecordedEvent): void {
-    if (!event.stream.startsWith('instance-')) return
-    const id = event.stream.slice('instance-'.length)
+    const { category, id } = parseStream(event.stream)
+    if (category !== instanceCategory) return
     this.details.delete(id)
     if (this.pages.size === 0) return
     const owner = ownerIn(event) ?? this.owners.get(id) ?? this.lookupOwner(id)

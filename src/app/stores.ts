@@ -1,5 +1,7 @@
 import { join } from 'node:path'
+import { applicationEventSchemas } from '../applications/events.js'
 import { eventUpcasters } from '../instances/event-versions.js'
+import { instanceEventSchemas } from '../instances/events.js'
 import { eventVersions } from '../platform/eventlog/upcast.js'
 import { applicationsProjection } from '../../projections/applications/projection.js'
 import { instancesProjection } from '../../projections/instances/projection.js'
@@ -7,6 +9,9 @@ import type { Projection } from '../../projections/projection.js'
 
 // What the service keeps and how to read it, shared by the service and the operator's tools (lod audit,
 // replay, verify, projections rebuild), so that both see the same files, event shapes and read models.
+
+/** Every event type the log may hold, with its schema: used to decode and to verify the log. */
+export const eventSchemas = { ...instanceEventSchemas, ...applicationEventSchemas } as const
 
 /** The event types' current versions and upcasters: every reader of the log goes through them. */
 export const domainEventVersions = eventVersions(eventUpcasters)

@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox'
+import { streamName } from '../platform/streams.js'
 
-// Events of applications (jars on Pithos), in their own `app-<uuid>` streams, and of their deployments and
-// jobs, which live in the instance's stream: the instance owns its job slots, so "one batch and one streaming
-// job" is decided in one place.
+// Events of applications (jars on Pithos), in their own `app-<uuid>` streams. Their deployments and jobs are the
+// instances' events (src/instances/deployment-events.ts): the instance owns its job slots.
 
 export const ApplicationType = Type.Union([Type.Literal('BATCH'), Type.Literal('STREAMING')])
 export type ApplicationType = Static<typeof ApplicationType>
@@ -52,28 +52,8 @@ export type ApplicationEvent = {
   [K in ApplicationEventType]: { type: K; data: Static<(typeof applicationEventSchemas)[K]> }
 }[ApplicationEventType]
 
-const AppRef = Type.Object({ app_id: Type.String() })
-
-/** Deployment and job events, in the instance's stream. */
-export const deploymentEventSchemas = {
-  AppDeployRequested: Type.Object({ app_id: Type.String(), name: Type.String(), type: ApplicationType, container: Type.String() }),
-  AppDeployed: AppRef,
-  AppDeployFailed: Type.Object({ app_id: Type.String(), failure_message: Type.String() }),
-  AppWithdrawRequested: AppRef,
-  AppWithdrawn: AppRef,
-  AppStartRequested: Type.Object({ app_id: Type.String(), execution_environment_name: Type.String() }),
-  AppStarted: AppRef,
-  AppStopRequested: Type.Object({ app_id: Type.String(), execution_environment_name: Type.String() }),
-  AppStopped: AppRef,
-  /** A job command failed on the master: the job is as it was before the request. */
-  AppJobFailed: Type.Object({ app_id: Type.String(), action: Type.Union([Type.Literal('start'), Type.Literal('stop'), Type.Literal('withdraw')]), failure_message: Type.String() }),
-} as const
-
-export type DeploymentEventType = keyof typeof deploymentEventSchemas
-export type DeploymentEvent = {
-  [K in DeploymentEventType]: { type: K; data: Static<(typeof deploymentEventSchemas)[K]> }
-}[DeploymentEventType]
+export const applicationCategory = 'app'
 
 export function applicationStream(id: string): string {
-  return `app-${id}`
+  return streamName(applicationCategory, id)
 }

@@ -1,9 +1,11 @@
 import { evolveApplication, initialApplicationState, type ApplicationState } from '../applications/decider.js'
-import type { ApplicationEvent } from '../applications/events.js'
-import type { InstanceEvent } from '../instances/events.js'
+import { applicationCategory, type ApplicationEvent } from '../applications/events.js'
+import { instanceCategory, type InstanceEvent } from '../instances/events.js'
 import { statusAfter } from '../instances/status-after.js'
-import { applicationStatuses, instanceStatuses, isInstanceStatusCode } from '../instances/statuses.js'
+import { applicationStatuses } from '../applications/statuses.js'
+import { instanceStatuses, isInstanceStatusCode } from '../instances/statuses.js'
 import type { RecordedEvent } from '../platform/eventlog/port.js'
+import { parseStream } from '../platform/streams.js'
 
 // A stream's audit trail: every event with when, who, and what it did to the status. Shared by `lod audit` and
 // GET /api/lambda-instances/{id}/history/, and computed from the log itself, not from a read model, so it is
@@ -51,8 +53,9 @@ function applicationStatus(state: ApplicationState): { status: StatusName | null
 }
 
 export function history(events: readonly RecordedEvent[]): HistoryEntry[] {
-  const isInstance = events[0]?.stream.startsWith('instance-') ?? false
-  const isApplication = events[0]?.stream.startsWith('app-') ?? false
+  const category = events[0] && parseStream(events[0].stream).category
+  const isInstance = category === instanceCategory
+  const isApplication = category === applicationCategory
   const names = new Map<string, string>()
   let status: StatusName | null = null
   let application = initialApplicationState()

@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { SqliteEventReader, type EventFilter, type StoredEvent } from '../platform/eventlog/sqlite-reader.js'
 import { domainEventVersions } from '../app/stores.js'
+import { applicationCategory, applicationStream } from '../applications/events.js'
+import { instanceCategory, instanceStream } from '../instances/events.js'
+import { inCategory } from '../platform/streams.js'
 import { dataDir } from './data-dir.js'
 import type { Io } from './io.js'
 
@@ -20,7 +23,7 @@ export interface TailOptions {
 /** A stream name as is; a bare id stands for its instance or application stream. */
 function streamsOf(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((value) =>
-    value.startsWith('instance-') || value.startsWith('app-') ? [value] : [`instance-${value}`, `app-${value}`],
+    inCategory(value, instanceCategory) || inCategory(value, applicationCategory) ? [value] : [instanceStream(value), applicationStream(value)],
   )
 }
 

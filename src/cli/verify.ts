@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs'
 import { compareWithRebuild } from '../../projections/compare.js'
 import { checkLog } from '../platform/eventlog/invariants.js'
-import { eventSchemas } from '../instances/events.js'
 import { SqliteEventReader } from '../platform/eventlog/sqlite-reader.js'
-import { domainEventVersions, readModels } from '../app/stores.js'
+import { domainEventVersions, eventSchemas, readModels } from '../app/stores.js'
 import { dataDir } from './data-dir.js'
 import type { Io } from './io.js'
 

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox'
 import type { ClusterProvisioned, ClusterResource, InstanceEvent, InstanceSpec, StatusSource } from './events.js'
-import { deploymentEventSchemas, type DeploymentEvent } from '../applications/events.js'
+import { deploymentEventSchemas, type DeploymentEvent } from './deployment-events.js'
 import { decideDeployment, deploymentsAfterStatus, evolveDeployments, type DeploymentCommand, type Deployments } from './deployments.js'
 import { conflict, invalid, notFound } from '../platform/rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'

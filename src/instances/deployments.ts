@@ -1,4 +1,4 @@
-import type { ApplicationType, DeploymentEvent } from '../applications/events.js'
+import type { DeploymentEvent, JobType } from './deployment-events.js'
 import { conflict, notFound } from '../platform/rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
 
@@ -10,7 +10,7 @@ export type JobPhase = 'stopped' | 'starting' | 'started' | 'stopping'
 
 export interface Deployment {
   name: string
-  type: ApplicationType
+  type: JobType
   container: string
   /** `deploying` until the jar is on the master, `withdrawing` until it is gone. */
   phase: 'deploying' | 'deployed' | 'withdrawing'
@@ -23,7 +23,7 @@ export type Deployments = Readonly<Record<string, Deployment>>
 export interface AppRef {
   id: string
   name: string
-  type: ApplicationType
+  type: JobType
   container: string
   executionEnvironmentName: string
 }
@@ -50,14 +50,14 @@ export const deploymentMessages = {
   notDeployed: 'The specified application is not deployed on the specified lambda instance.',
   alreadyStarted: 'The specified application on the specified lambda instance has already been started.',
   alreadyStopped: 'The specified application on the specified lambda instance has already been stopped.',
-  slotTaken: (type: ApplicationType) => `The ${type.toLowerCase()} job on the specified lambda instance has already been started.`,
-  slotFree: (type: ApplicationType) => `The ${type.toLowerCase()} job on the specified lambda instance has already been stopped.`,
+  slotTaken: (type: JobType) => `The ${type.toLowerCase()} job on the specified lambda instance has already been started.`,
+  slotFree: (type: JobType) => `The ${type.toLowerCase()} job on the specified lambda instance has already been stopped.`,
 } as const
 
 const running = (job: JobPhase) => job !== 'stopped'
 
 /** Whether some application of this type holds the instance's job slot. */
-export function slotTaken(deployments: Deployments, type: ApplicationType): boolean {
+export function slotTaken(deployments: Deployments, type: JobType): boolean {
   return Object.values(deployments).some((d) => d.type === type && running(d.job))
 }
 

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
-import { applicationEventSchemas, deploymentEventSchemas, type ApplicationEvent } from '../applications/events.js'
+import { streamName } from '../platform/streams.js'
+import { deploymentEventSchemas } from './deployment-events.js'
 import { instanceStatusCodes, type InstanceStatusCode } from './statuses.js'
 
 // Every stored event type with the schema of its data. Never rename a stored type: add a new one,
@@ -95,10 +96,9 @@ export type InstanceEvent = {
   [K in InstanceEventType]: { type: K; data: Static<(typeof instanceEventSchemas)[K]> }
 }[InstanceEventType]
 
-/** Every event type the log may hold, with its schema: used to decode and to verify the log. */
-export const eventSchemas = { ...instanceEventSchemas, ...applicationEventSchemas } as const
-export type DomainEvent = InstanceEvent | ApplicationEvent
+
+export const instanceCategory = 'instance'
 
 export function instanceStream(id: string): string {
-  return `instance-${id}`
+  return streamName(instanceCategory, id)
 }

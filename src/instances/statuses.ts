@@ -1,4 +1,6 @@
-// The status tables of the original service (upstream §4). Codes are strings on the wire and in events.
+import { statusView, type StatusView } from '../platform/status-view.js'
+
+// The lambda-instance statuses of the original service (upstream §4). Codes are strings on the wire and in events.
 
 export const instanceStatuses = {
   '0': { name: 'STARTED', detail: 'Lambda instance has been started' },
@@ -44,29 +46,6 @@ export function instanceStatusName(code: InstanceStatusCode): InstanceStatusName
   return instanceStatuses[code].name
 }
 
-export const applicationStatuses = {
-  '0': { name: 'UPLOADED', detail: 'Application has been successfully uploaded' },
-  '1': { name: 'UPLOADING', detail: 'Application is being uploaded' },
-  '2': { name: 'FAILED', detail: 'Application upload has failed' },
-} as const
-
-export type ApplicationStatusCode = keyof typeof applicationStatuses
-export const applicationStatusCodes = Object.keys(applicationStatuses) as ApplicationStatusCode[]
-
-/** The wire form of a status: `{code, message, detail[, failure_message]}`, failure_message only when non-empty. */
-export interface StatusView {
-  code: string
-  message: string
-  detail: string
-  failure_message?: string
-}
-
 export function instanceStatusView(code: InstanceStatusCode, failureMessage: string): StatusView {
-  const { name, detail } = instanceStatuses[code]
-  return failureMessage ? { code, message: name, detail, failure_message: failureMessage } : { code, message: name, detail }
-}
-
-export function applicationStatusView(code: ApplicationStatusCode, failureMessage: string): StatusView {
-  const { name, detail } = applicationStatuses[code]
-  return failureMessage ? { code, message: name, detail, failure_message: failureMessage } : { code, message: name, detail }
+  return statusView(code, instanceStatuses[code], failureMessage)
 }

@@ -4,12 +4,15 @@ import { readdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ApplicationEvent, DeploymentEvent } from '../../src/applications/events.js'
+import type { ApplicationEvent } from '../../src/applications/events.js'
+import type { DeploymentEvent } from '../../src/instances/deployment-events.js'
 import type { InstanceEvent } from '../../src/instances/events.js'
 import { instanceStatusCodes, instanceStatuses } from '../../src/instances/statuses.js'
 import { DEMO_PROJECT_ID, TINY_PROJECT_ID } from '../../src/okeanos/emulator/index.js'
 import { requestedBy, startHarness, statusChanged, type Harness } from '../support/harness.js'
 import { jar, multipart } from '../support/multipart.js'
+import { instanceStream } from '../../src/instances/events.js'
+import { applicationStream } from '../../src/applications/events.js'
 
 // upstream §8.3 (applications) over HTTP.
 
@@ -61,7 +64,7 @@ t.test('upload (TestApplicationUpload)', async (t) => {
     const body = res.json()
     t.equal(body.status.short_description, 'Your request to upload the specified application has been accepted')
     t.match(body.data[0].links.self, /^http:\/\/localhost(:\d+)?\/api\/apps\/([^/.]+)$/)
-    const [event] = await h.service.log.readStream(`app-${body.data[0].id}`)
+    const [event] = await h.service.log.readStream(applicationStream(body.data[0].id))
     t.match(event, {
       type: 'AppUploadRequested',
       data: { owner: h.alice.id, name: 'application.jar', project_id: DEMO_PROJECT_ID, container: 'lambda_applications_lambda.grnet.gr', description: 'desc', type: 'BATCH', execution_environment_name: 'Stream', size: 64 },
@@ -81,7 +84,7 @@ t.test('upload (TestApplicationUpload)', async (t) => {
     const { description, execution_environment_name, ...rest } = base
     const res = await upload({ ...rest, file: { filename: 'other.jar', content: jar() } })
     t.equal(res.statusCode, 202)
-    t.match((await h.service.log.readStream(`app-${res.json().data[0].id}`))[0]!.data, { description: '', execution_environment_name: '' })
+    t.match((await h.service.log.readStream(applicationStream(res.json().data[0].id)))[0]!.data, { description: '', execution_environment_name: '' })
   })
   t.test('type streaming: 202, STREAMING', async (t) => {
     const res = await upload({ ...base, type: 'Streaming', file: { filename: 'stream.jar', content: jar() } })
@@ -245,7 +248,7 @@ t.test('delete (TestApplicationDelete)', async (t) => {
     await anInstance(h, '0', ...deployed(app))
     const res = await h.call('DELETE', `/api/apps/${app}/`)
     t.same([res.statusCode, res.json()], [202, { status: { code: 202, short_description: 'Your request to delete the specified application has been accepted' } }])
-    t.equal((await h.service.log.readStream(`app-${app}`)).at(-1)!.type, 'AppDeleteRequested')
+    t.equal((await h.service.log.readStream(applicationStream(app))).at(-1)!.type, 'AppDeleteRequested')
   })
   t.test('409 while running, naming the instances', async (t) => {
     const app = await anApp(h, 'running.jar')
@@ -280,7 +283,7 @@ t.test('deploy and withdraw (TestApplicationDeploy, TestApplicationWithdraw)', a
     const instance = await anInstance(h)
     const res = await h.call('POST', `/api/apps/${app}/deploy/`, form(instance))
     t.same([res.statusCode, res.json().status.short_description], [202, 'Your request to deploy the specified application has been accepted'])
-    t.match((await h.service.log.readStream(`instance-${instance}`)).at(-1), { type: 'AppDeployRequested', data: { app_id: app, name: 'd.jar', type: 'BATCH' } })
+    t.match((await h.service.log.readStream(instanceStream(instance))).at(-1), { type: 'AppDeployRequested', data: { app_id: app, name: 'd.jar', type: 'BATCH' } })
     t.same((await h.call('POST', `/api/apps/${app}/deploy/`, form(instance))).json().errors, [{ status: 409, detail: 'The specified application has already been deployed on the specified lambda instance.' }])
   })
   t.test('withdraw: 202 when deployed, 409 when not', async (t) => {
@@ -327,7 +330,7 @@ t.test('start and stop (TestApplicationStart, TestApplicationStop)', async (t) =
       await h.given(instance, { type: 'AppStarted', data: { app_id: app } })
       const stop = await h.call('POST', `/api/apps/${app}/stop/`, form(instance))
       t.same([stop.statusCode, stop.json().status.short_description], [202, 'Your request to stop the specified application has been accepted'])
-      t.match((await h.service.log.readStream(`instance-${instance}`)).at(-1), { type: 'AppStopRequested', data: { app_id: app, execution_environment_name: 'Stream' } })
+      t.match((await h.service.log.readStream(instanceStream(instance))).at(-1), { type: 'AppStopRequested', data: { app_id: app, execution_environment_name: 'Stream' } })
     })
   t.test('stop an application that is not running: 409', async (t) => {
     const app = await anApp(h, 'idle.jar')

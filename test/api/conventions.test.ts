@@ -2,6 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { OwnerTokenValidator } from '../../src/auth/owner-tokens.js'
 import { createBody, requestedBy, startHarness, statusChanged } from '../support/harness.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // The conventions every endpoint shares (API.md): envelopes, bad input, methods, slashes, idempotency.
 
@@ -73,7 +74,7 @@ t.test('Idempotency-Key: a retry answers the first reply and appends nothing', a
     const destroy = () => h.call('DELETE', `/api/lambda-instances/${id}/`, { headers: { 'idempotency-key': 'destroy-1' } })
     t.equal((await destroy()).statusCode, 202)
     t.equal((await destroy()).statusCode, 202)
-    t.equal((await h.service.log.readStream(`instance-${id}`)).filter((e) => e.type === 'InstanceDestroyRequested').length, 1)
+    t.equal((await h.service.log.readStream(instanceStream(id))).filter((e) => e.type === 'InstanceDestroyRequested').length, 1)
   })
   t.test('a malformed key is a 400', async (t) => {
     t.equal((await h.call('POST', '/api/lambda-instance/', { payload: createBody, headers: { 'idempotency-key': 'x'.repeat(300) } })).statusCode, 400)
@@ -83,7 +84,7 @@ t.test('Idempotency-Key: a retry answers the first reply and appends nothing', a
 t.test('the event metadata records who, which request and the key', async (t) => {
   const h = await startHarness(t)
   const res = await h.call('POST', '/api/lambda-instance/', { payload: createBody, headers: { 'idempotency-key': 'k', 'x-request-id': 'req-42' } })
-  const [event] = await h.service.log.readStream(`instance-${res.json().data[0].id}`)
+  const [event] = await h.service.log.readStream(instanceStream(res.json().data[0].id))
   t.same(event!.metadata, { actor: h.alice.id, request_id: 'req-42', correlation_id: 'req-42', idempotency_key: 'k' })
   t.equal(res.headers['x-request-id'], 'req-42')
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { instanceStatusCodes, instanceStatuses, type InstanceStatusCode } from '../../src/instances/statuses.js'
 import { createBody, requestedBy, startHarness, statusChanged } from '../support/harness.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // upstream §8.1 (authentication) and §8.2 (lambda instances), over HTTP.
 
@@ -48,7 +49,7 @@ t.test('create (§8.2 TestLambdaInstanceCreate)', async (t) => {
     t.equal(details.statusCode, 200)
     t.same(details.json().data[0].info.instance_info, { ...createBody, master_node_id: null }, 'stored exactly the body')
     t.same(details.json().data[0].status, { code: '2', message: 'PENDING', detail: 'Lambda instance installation is pending' })
-    const events = await h.service.log.readStream(`instance-${body.data[0].id}`)
+    const events = await h.service.log.readStream(instanceStream(body.data[0].id))
     t.same(events.map((e) => e.type), ['InstanceRequested'])
     t.match(events[0]!.metadata, { actor: h.alice.id })
     t.notMatch(JSON.stringify(events), h.alice.token, 'no token in the log')
@@ -239,7 +240,7 @@ t.test('destroy (§8.2 LambdaInstanceDestroy)', async (t) => {
     t.equal(res.statusCode, 202)
     t.same(res.json(), { status: { code: 202, short_description: 'Your request to destroy the specified lambda instance has been accepted' } })
     t.equal((await h.call('GET', `/api/lambda-instances/${id}/?filter=status`)).json().data[0].status.message, 'DESTROYING')
-    const events = await h.service.log.readStream(`instance-${id}`)
+    const events = await h.service.log.readStream(instanceStream(id))
     t.equal(events.at(-1)!.type, 'InstanceDestroyRequested')
   })
   t.test('a CLUSTER_FAILED instance can be destroyed', async (t) => {

@@ -2,6 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { connect } from 'node:net'
 import { createBody, requestedBy, startHarness, statusChanged, type Harness } from '../support/harness.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // Links come from the public URL (or a trusted proxy's forwarded headers), never from the client's Host; a
 // malformed Host is a 400; a client's request id enters the audit trail only when it is short and plain.
@@ -85,7 +86,7 @@ t.test("a client's request id is kept only when short and plain", async (t) => {
   for (const id of ['x'.repeat(15_000), 'has space', 'new\u2028line', '<script>', 'x'.repeat(65), '']) {
     const res = await h.call('POST', '/api/lambda-instance/', { payload: createBody, headers: { 'x-request-id': id, 'x-correlation-id': id } })
     t.equal(res.statusCode, 202)
-    const [event] = await h.service.log.readStream(`instance-${res.json().data[0].id}`)
+    const [event] = await h.service.log.readStream(instanceStream(res.json().data[0].id))
     t.match(event!.metadata.request_id, /^[0-9a-f-]{36}$/, 'a fresh request id')
     t.equal(event!.metadata.correlation_id, event!.metadata.request_id, 'nor the correlation id')
     t.equal(res.headers['x-request-id'], event!.metadata.request_id)

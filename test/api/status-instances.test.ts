@@ -1,6 +1,7 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { requestedBy, startHarness, statusChanged } from '../support/harness.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // The status family (upstream §3 and the lambda-instance cases of §8.5), over HTTP.
 
@@ -64,7 +65,7 @@ t.test('status update (both URL forms)', async (t) => {
     const token = h.service.secrets.instanceToken(id)
     const own = await h.call('POST', `/api/lambda_instances/${id}/status/`, { payload: { status: '0' }, token })
     t.equal(own.statusCode, 202)
-    const events = await h.service.log.readStream(`instance-${id}`)
+    const events = await h.service.log.readStream(instanceStream(id))
     t.match(events.at(-1), { type: 'InstanceStatusChanged', data: { status: '0', source: 'service-vm' }, metadata: { actor: 'service-vm' } })
     t.notMatch(JSON.stringify(events), token, 'the token is not in the log')
     const other = randomUUID()

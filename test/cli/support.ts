@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/program.js'
 import { createBody, startHarness, type Harness } from '../support/harness.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // The CLI's tests run `lod` in-process against a data directory written by the real service (the HTTP API on an
 // emulated ~okeanos), as an operator would after the fact.
@@ -66,7 +67,7 @@ export async function seedInstances(h: Harness, owner: string, count: number, st
   await Promise.all(
     ids.map((id) =>
       h.service.log.append(
-        `instance-${id}`,
+        instanceStream(id),
         [
           { id: randomUUID(), type: 'InstanceRequested', data: { owner, owner_name: null, name: `seed-${id}`, instance_info: { ...createBody, instance_name: `seed-${id}` } }, metadata: { actor: owner } },
           ...stages.map((status) => ({ id: randomUUID(), type: 'InstanceStatusChanged', data: { status, failure_message: '', source: 'service-vm' }, metadata: { actor: 'service-vm' } })),

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { createdAndStarted, lod, serviceWithData } from './support.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // `lod verify`: the log's invariants and each read model against a fresh rebuild; exit code 1 on a difference.
 
@@ -41,10 +42,10 @@ t.test('a log with a hole in a stream or events that do not decode is caught', a
   const db = new Database(join(h.dataDir, 'events.db'))
   const insert = db.prepare('INSERT INTO events (event_id, stream, version, type, type_version, data, metadata, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
   const now = new Date().toISOString()
-  insert.run(randomUUID(), `instance-${id}`, 5, 'InstanceStatusChanged', 1, '{"status":"0","failure_message":"","source":"reactor"}', '{"actor":"x"}', now)
-  insert.run(randomUUID(), `instance-${randomUUID()}`, 0, 'InstanceStatusChanged', 1, '{"status":"99"}', '{"actor":"x"}', now)
-  insert.run(randomUUID(), `instance-${randomUUID()}`, 0, 'SomethingElse', 1, '{}', '{"actor":"x"}', now)
-  insert.run(randomUUID(), `instance-${randomUUID()}`, 0, 'InstanceRequested', 7, '{}', '{"actor":"x"}', now)
+  insert.run(randomUUID(), instanceStream(id), 5, 'InstanceStatusChanged', 1, '{"status":"0","failure_message":"","source":"reactor"}', '{"actor":"x"}', now)
+  insert.run(randomUUID(), instanceStream(randomUUID()), 0, 'InstanceStatusChanged', 1, '{"status":"99"}', '{"actor":"x"}', now)
+  insert.run(randomUUID(), instanceStream(randomUUID()), 0, 'SomethingElse', 1, '{}', '{"actor":"x"}', now)
+  insert.run(randomUUID(), instanceStream(randomUUID()), 0, 'InstanceRequested', 7, '{}', '{"actor":"x"}', now)
   db.close()
   const run = await lod(['verify', '-d', h.dataDir])
   t.equal(run.code, 1)

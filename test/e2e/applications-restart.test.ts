@@ -7,6 +7,7 @@ import { createService, type Service } from '../../src/app/service.js'
 import { fastReactors } from '../support/cluster.js'
 import { createBody } from '../support/fixtures.js'
 import { jar, multipart } from '../support/multipart.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // Application jobs asked for just before the service went down (a deploy, the start after it, a delete) are
 // not lost: the service started again on the same data finds them in the streams and does them.
@@ -72,7 +73,7 @@ t.test('a deploy, a start and a delete pending at a restart are done after it', 
   t.equal((await call('DELETE', `/api/apps/${doomed}/`)).status, 202)
   await new Promise((r) => setTimeout(r, 100))
   t.notOk(emulator.masterFiles(master.id).some((f) => f.path === '/home/flink/resumed.jar'), 'nothing deployed before the restart')
-  const before = (await service!.log.readStream(`instance-${instance}`)).map((e) => e.type)
+  const before = (await service!.log.readStream(instanceStream(instance))).map((e) => e.type)
   t.same(before.slice(-2), ['AppDeployRequested', 'AppStartRequested'], 'the deploy and the start are pending')
   await service!.close()
   service = undefined
@@ -87,7 +88,7 @@ t.test('a deploy, a start and a delete pending at a restart are done after it', 
   await waitUntil('the delete done', async () => ((await call('GET', `/api/apps/${doomed}/`)).status === 404 ? true : undefined))
   t.same((await ok.pithos.listObjects('lambda_applications_lambda.grnet.gr')).map((o) => o.name), ['resumed.jar'], 'only the deleted jar left Pithos')
   await service!.reactors!.idle()
-  const after = (await service!.log.readStream(`instance-${instance}`)).map((e) => e.type)
+  const after = (await service!.log.readStream(instanceStream(instance))).map((e) => e.type)
   t.same(after.slice(before.length), ['AppDeployed', 'AppStarted'], 'each job done once')
   t.match(service!.reactors!.jobCounts(), { failed: 0, queued: 0, running: 0 })
 })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { waitUntil } from '../support/wait.js'
 import { jar, multipart } from '../support/multipart.js'
 import { startCluster, type Cluster } from '../support/cluster.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // Issue acceptance: upload → UPLOADED → deploy → start batch → a second batch app is refused → stop (seed
 // 004's multipart curl) → the master's job is stopped → withdraw → delete, with Pithos and the master clean.
@@ -77,7 +78,7 @@ t.test('a command the master fails leaves the job as it was and says why', async
   c.emulator.failSshCommand({ pattern: 'supervisorctl start', times: 1, exitCode: 7, stderr: 'flink_batch_job: ERROR (spawn error)' })
   t.equal((await c.send('POST', `/api/apps/${app}/start/`, ...form(instance))).status, 202)
   const failed = await waitUntil('the failure recorded', async () => {
-    const events = await c.service.log.readStream(`instance-${instance}`)
+    const events = await c.service.log.readStream(instanceStream(instance))
     return events.find((e) => e.type === 'AppJobFailed')
   })
   t.match(failed.data, { app_id: app, action: 'start', failure_message: /spawn error|exit/ })

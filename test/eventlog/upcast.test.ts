@@ -7,6 +7,7 @@ import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { domainEventVersions } from '../../src/app/stores.js'
 import { createBody } from '../support/harness.js'
 import { lod, serviceWithData } from '../cli/support.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // Event schema evolution: InstanceRequested v2 added `owner_name`. Events written as v1 stay as they are in the
 // log and read as v2 (`owner_name: null`); new events are written as v2.
@@ -28,22 +29,22 @@ t.test('the log stamps new events with the current version and reads old ones in
   const log = new SqliteEventLog({ path: ':memory:', versions: domainEventVersions })
   t.teardown(() => log.close())
   const v1 = { owner: 'alice', name: 'old', instance_info: { ...createBody, instance_name: 'old' } }
-  await log.append('instance-a', [{ id: randomUUID(), type: 'InstanceRequested', typeVersion: 1, data: v1, metadata: { actor: 'alice' } }], 'no_stream')
-  await log.append('instance-b', [{ id: randomUUID(), type: 'InstanceRequested', data: { ...v1, owner_name: 'Alice' }, metadata: { actor: 'alice' } }], 'no_stream')
-  await log.append('instance-b', [{ id: randomUUID(), type: 'InstanceStopRequested', data: {}, metadata: { actor: 'alice' } }], 0)
+  await log.append(instanceStream('a'), [{ id: randomUUID(), type: 'InstanceRequested', typeVersion: 1, data: v1, metadata: { actor: 'alice' } }], 'no_stream')
+  await log.append(instanceStream('b'), [{ id: randomUUID(), type: 'InstanceRequested', data: { ...v1, owner_name: 'Alice' }, metadata: { actor: 'alice' } }], 'no_stream')
+  await log.append(instanceStream('b'), [{ id: randomUUID(), type: 'InstanceStopRequested', data: {}, metadata: { actor: 'alice' } }], 0)
   const stored = log.db.prepare<[], { stream: string; type_version: number; data: string }>('SELECT stream, type_version, data FROM events').all()
-  t.same(stored.map((row) => [row.stream, row.type_version]), [['instance-a', 1], ['instance-b', 2], ['instance-b', 1]])
+  t.same(stored.map((row) => [row.stream, row.type_version]), [[instanceStream('a'), 1], [instanceStream('b'), 2], [instanceStream('b'), 1]])
   t.notMatch(stored[0]!.data, 'owner_name', 'the log itself is never rewritten')
-  const [old] = await log.readStream('instance-a')
+  const [old] = await log.readStream(instanceStream('a'))
   t.match(old, { typeVersion: 2, data: { owner: 'alice', owner_name: null, name: 'old' } })
-  t.match((await log.readStream('instance-b'))[0], { typeVersion: 2, data: { owner_name: 'Alice' } })
+  t.match((await log.readStream(instanceStream('b')))[0], { typeVersion: 2, data: { owner_name: 'Alice' } })
 })
 
 t.test('a service whose log holds v1 events serves, audits and verifies them', async (t) => {
   const h = await serviceWithData(t)
   const id = randomUUID()
   const v1 = { owner: h.alice.id, name: 'from 2016', instance_info: { ...createBody, instance_name: 'from 2016' } }
-  await h.service.log.append(`instance-${id}`, [{ id: randomUUID(), type: 'InstanceRequested', typeVersion: 1, data: v1, metadata: { actor: h.alice.id } }], 'no_stream')
+  await h.service.log.append(instanceStream(id), [{ id: randomUUID(), type: 'InstanceRequested', typeVersion: 1, data: v1, metadata: { actor: h.alice.id } }], 'no_stream')
   t.equal((await h.call('GET', `/api/lambda-instances/${id}/`)).json().data[0].info.name, 'from 2016')
   const created = (await h.call('POST', '/api/lambda-instance/', { payload: createBody })).json().data[0].id
 

@@ -11,6 +11,7 @@ import { SqliteEventReader } from '../../src/platform/eventlog/sqlite-reader.js'
 import { dataFiles, domainEventVersions, readModels } from '../../src/app/stores.js'
 import { tempDir } from '../cli/support.js'
 import { instanceEvent } from '../support/projection-events.js'
+import { applicationStream } from '../../src/applications/events.js'
 
 // Rebuilds and replays fold events in memory and share the streams out between threads (projections/fill.ts):
 // whatever the threads, the read models must equal applying every event one by one (compareWithRebuild).
@@ -34,7 +35,7 @@ async function writeLog(dir: string): Promise<number> {
             description: '', type: 'BATCH', execution_environment_name: 'Flink', size: 10, sha256: 'x' } }]
         : group % 3 === 0 ? [{ type: 'AppDeleted', data: {} }] : [{ type: 'AppUploaded', data: {} }]
     for (const event of appEvents) {
-      await log.append(`app-${app}`, [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
+      await log.append(applicationStream(app), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
       appended++
     }
   }

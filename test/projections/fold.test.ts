@@ -5,13 +5,14 @@ import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
 import { foldInstances, instancesProjection } from '../../projections/instances/projection.js'
 import { liveTable } from '../../projections/projection.js'
 import { instanceEvent as event, ids, owners, plainInfo } from '../support/projection-events.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // A rebuild folds events in memory (Projection.fold) where the live service applies them one by one (bind): both
 // must leave exactly the same tables, whatever the events, including those the decider would never allow.
 
 const recorded = (events: Array<{ type: string; id: string; data: unknown }>): RecordedEvent[] =>
   events.map((e, i) => ({
-    position: i + 1, stream: `instance-${e.id}`, version: 0, type: e.type, typeVersion: 1, data: e.data, id: `e${i}`, time: '', metadata: { actor: 't' },
+    position: i + 1, stream: instanceStream(e.id), version: 0, type: e.type, typeVersion: 1, data: e.data, id: `e${i}`, time: '', metadata: { actor: 't' },
   }) as RecordedEvent)
 
 function tables(db: Database.Database): Record<string, unknown[]> {

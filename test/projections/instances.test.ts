@@ -4,6 +4,7 @@ import type { InstanceEvent } from '../../src/instances/events.js'
 import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { instanceQueries, instancesProjection } from '../../projections/instances/projection.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 const spec = {
   instance_name: 'one', master_name: 'm', project_name: 'p', slaves: 1, vcpus_master: 2, vcpus_slave: 2,
@@ -29,7 +30,7 @@ async function setup(t: Test) {
   })
   const given = async (id: string, ...events: InstanceEvent[]) => {
     for (const e of events)
-      await log.append(`instance-${id}`, [{ id: randomUUID(), type: e.type, data: e.data, metadata: { actor: 'test' } }], 'any')
+      await log.append(instanceStream(id), [{ id: randomUUID(), type: e.type, data: e.data, metadata: { actor: 'test' } }], 'any')
   }
   return { log, db, runner, given, queries: instanceQueries(db) }
 }
@@ -124,9 +125,9 @@ t.test('a restart resumes from the checkpoint without applying anything twice', 
   const r1 = new ProjectionRunner(db1, [instancesProjection])
   const s1 = r1.follow(log)
   const id = randomUUID()
-  await log.append(`instance-${id}`, [{ id: randomUUID(), type: 'InstanceRequested', data: requested('alice', 'x').data, metadata: { actor: 't' } }], 'no_stream')
+  await log.append(instanceStream(id), [{ id: randomUUID(), type: 'InstanceRequested', data: requested('alice', 'x').data, metadata: { actor: 't' } }], 'no_stream')
   s1.close(); db1.close()
-  await log.append(`instance-${id}`, [{ id: randomUUID(), type: 'InstanceStatusChanged', data: { status: '10', failure_message: '', source: 'reactor' }, metadata: { actor: 't' } }], 0)
+  await log.append(instanceStream(id), [{ id: randomUUID(), type: 'InstanceStatusChanged', data: { status: '10', failure_message: '', source: 'reactor' }, metadata: { actor: 't' } }], 0)
   const db2 = openReadModelDb(`${dir}/read.db`)
   t.teardown(() => db2.close())
   const r2 = new ProjectionRunner(db2, [instancesProjection])

@@ -1,6 +1,8 @@
 import t from 'tap'
 import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
 import { ReplyCache } from '../../projections/instances/reply-cache.js'
+import { applicationStream } from '../../src/applications/events.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // The reply cache is never staler than the read model (projections/instances/reply-cache.ts).
 
@@ -12,11 +14,11 @@ t.test('a commit or an applied event for an instance drops its details, and only
   const cache = new ReplyCache<string, string>()
   cache.keepDetails('a', 'alice', 'A')
   cache.keepDetails('b', 'alice', 'B')
-  cache.readModelApplied(event(1, 'instance-a'))
-  cache.logCommitted([event(1, 'instance-a')])
+  cache.readModelApplied(event(1, instanceStream('a')))
+  cache.logCommitted([event(1, instanceStream('a'))])
   t.equal(cache.getDetails('a'), undefined)
   t.same(cache.getDetails('b'), { owner: 'alice', value: 'B' })
-  cache.logCommitted([event(2, 'instance-b'), event(3, 'app-x')])
+  cache.logCommitted([event(2, instanceStream('b')), event(3, applicationStream('x'))])
   t.equal(cache.getDetails('b'), undefined)
 })
 
@@ -25,29 +27,29 @@ t.test("an event drops the pages of its instance's owner, and only theirs", asyn
   cache.lookupOwner = (id) => ({ a: 'alice', b: 'bob' })[id]
   cache.keepPage('alice', '10:0', 'alice page')
   cache.keepPage('bob', '10:0', 'bob page')
-  cache.logCommitted([event(1, 'instance-a')])
+  cache.logCommitted([event(1, instanceStream('a'))])
   t.equal(cache.getPage('alice', '10:0'), undefined, 'found by a lookup')
   t.equal(cache.getPage('bob', '10:0'), 'bob page')
-  cache.readModelApplied(event(1, 'instance-a'))
+  cache.readModelApplied(event(1, instanceStream('a')))
   cache.keepPage('alice', '10:0', 'alice page')
-  cache.logCommitted([event(2, 'instance-new', 'InstanceRequested', { owner: 'bob' })])
+  cache.logCommitted([event(2, instanceStream('new'), 'InstanceRequested', { owner: 'bob' })])
   t.equal(cache.getPage('bob', '10:0'), undefined, 'a new instance: its owner is in the event')
   t.equal(cache.getPage('alice', '10:0'), 'alice page')
-  cache.readModelApplied(event(2, 'instance-new'))
+  cache.readModelApplied(event(2, instanceStream('new')))
   cache.keepPage('bob', '10:0', 'bob page')
-  cache.logCommitted([event(3, 'instance-unknown')])
+  cache.logCommitted([event(3, instanceStream('unknown'))])
   t.equal(cache.getPage('alice', '10:0'), undefined, 'an owner nobody knows: every page goes')
   t.equal(cache.getPage('bob', '10:0'), undefined)
 })
 
 t.test('nothing is kept while the read model is behind the log', async (t) => {
   const cache = new ReplyCache<string, string>()
-  cache.logCommitted([event(1, 'instance-a')])
+  cache.logCommitted([event(1, instanceStream('a'))])
   cache.keepDetails('a', 'alice', 'stale?')
   cache.keepPage('alice', '10:0', 'stale?')
   t.equal(cache.getDetails('a'), undefined, 'the read model has not applied position 1 yet')
   t.equal(cache.getPage('alice', '10:0'), undefined)
-  cache.readModelApplied(event(1, 'instance-a'))
+  cache.readModelApplied(event(1, instanceStream('a')))
   cache.keepDetails('a', 'alice', 'fresh')
   t.same(cache.getDetails('a'), { owner: 'alice', value: 'fresh' })
 })
@@ -57,13 +59,13 @@ t.test('a read model that skipped positions, or applies one again, drops everyth
   cache.follow({ subscribe: () => ({ close() {} }) } as never, 10)
   cache.keepDetails('a', 'alice', 'A')
   cache.keepPage('alice', '10:0', 'P')
-  cache.readModelApplied(event(11, 'app-x'))
+  cache.readModelApplied(event(11, applicationStream('x')))
   t.ok(cache.getDetails('a'), 'the next position keeps the others')
-  cache.readModelApplied(event(15, 'app-x'))
+  cache.readModelApplied(event(15, applicationStream('x')))
   t.equal(cache.getDetails('a'), undefined, 'a gap: tables were swapped in by another process')
   t.equal(cache.getPage('alice', '10:0'), undefined)
   cache.keepDetails('a', 'alice', 'A')
-  cache.readModelApplied(event(15, 'app-x'))
+  cache.readModelApplied(event(15, applicationStream('x')))
   t.equal(cache.getDetails('a'), undefined, 'a batch applied again after a rollback')
 })
 

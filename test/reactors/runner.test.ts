@@ -12,6 +12,8 @@ import { applicationQueries } from '../../projections/applications/projection.js
 import { instanceQueries } from '../../projections/instances/projection.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { requestedBy, statusChanged } from '../support/fixtures.js'
+import { instanceStream } from '../../src/instances/events.js'
+import { applicationStream } from '../../src/applications/events.js'
 
 // The runner's start: which jobs a previous run left unfinished. The read models name the candidates; each
 // candidate's stream says what is really pending.
@@ -35,11 +37,11 @@ async function setup(t: Test) {
   return {
     instance: (...events: InstanceEvent[]) => {
       const id = randomUUID()
-      return append(`instance-${id}`, events).then(() => id)
+      return append(instanceStream(id), events).then(() => id)
     },
     app: (...events: ApplicationEvent[]) => {
       const id = randomUUID()
-      return append(`app-${id}`, events).then(() => id)
+      return append(applicationStream(id), events).then(() => id)
     },
     scan: () =>
       unfinishedJobs(

@@ -4,6 +4,7 @@ import { Okeanos } from '../../src/okeanos/index.js'
 import { DEMO_PROJECT_ID, demoUsers, fastDelays, startEmulator, type Emulator, type EmulatorDelays } from '../../src/okeanos/emulator/index.js'
 import { createService, type Service, type ServiceOptions } from '../../src/app/service.js'
 import { createBody } from './fixtures.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // End to end: the service listening on a real port with its reactors running, and the ~okeanos emulator as
 // a separate HTTP server; the test talks to both over HTTP only.
@@ -85,7 +86,7 @@ export async function startCluster(
       }
     },
     async statuses(id) {
-      const events = await service.log.readStream(`instance-${id}`)
+      const events = await service.log.readStream(instanceStream(id))
       const names: Record<string, string> = { InstanceRequested: '2', InstanceStartRequested: '3', InstanceStopRequested: '4', InstanceDestroyRequested: '5' }
       return events.flatMap((e) => (e.type === 'InstanceStatusChanged' ? [(e.data as { status: string }).status] : names[e.type] ? [names[e.type]!] : []))
     },

@@ -5,6 +5,8 @@ import type { InstanceEvent } from '../../src/instances/events.js'
 import type { ApplicationEvent } from '../../src/applications/events.js'
 import { demoUsers, startEmulator, type Emulator } from '../../src/okeanos/emulator/index.js'
 import { createService, type Service, type ServiceOptions } from '../../src/app/service.js'
+import { instanceStream } from '../../src/instances/events.js'
+import { applicationStream } from '../../src/applications/events.js'
 
 // The service in memory, authenticating against a real ~okeanos emulator on a local port.
 
@@ -55,14 +57,14 @@ export async function startHarness(t: Test, options: Partial<ServiceOptions> = {
     async given(instanceId, ...events) {
       for (const event of events)
         await service.log.append(
-          `instance-${instanceId}`,
+          instanceStream(instanceId),
           [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }],
           'any',
         )
     },
     async givenApp(appId, ...events) {
       for (const event of events)
-        await service.log.append(`app-${appId}`, [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
+        await service.log.append(applicationStream(appId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
     },
   }
 }

@@ -5,6 +5,7 @@ import { instanceDecider, type InstanceCommand } from '../../src/instances/decid
 import { instanceStatusCodes } from '../../src/instances/statuses.js'
 import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { createBody } from '../support/fixtures.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 const reactor = { kind: 'reactor', name: 'test' } as const
 
@@ -14,7 +15,7 @@ async function oneInstance(t: Test) {
   t.teardown(() => log.close())
   const handler = new CommandHandler(log, instanceDecider)
   const id = randomUUID()
-  const stream = `instance-${id}`
+  const stream = instanceStream(id)
   await handler.handle(stream, { type: 'RequestInstance', id, owner: 'o', name: 'n', spec: createBody }, { metadata: { actor: 'o' } })
   return { log, handler, id, stream }
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { DeploymentEvent } from '../../src/applications/events.js'
+import type { DeploymentEvent } from '../../src/instances/deployment-events.js'
 import { decideDeployment, deploymentMessages, deploymentsAfterStatus, evolveDeployments, type AppRef, type Deployments } from '../../src/instances/deployments.js'
 import { Rejection } from '../../src/platform/rejection.js'
 

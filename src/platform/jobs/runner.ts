@@ -1,4 +1,5 @@
 import type { EventLog, RecordedEvent, Subscription } from '../eventlog/port.js'
+import { streamId } from '../streams.js'
 import { applicationStream } from '../../applications/events.js'
 import { instanceStream } from '../../instances/events.js'
 import type { Instance } from '../../instances/decider.js'
@@ -144,7 +145,7 @@ export class ReactorRunner {
   private onEvents(events: RecordedEvent[]): void {
     const asked = events.flatMap((event) => {
       const job = jobOfEvent[event.type]?.(event)
-      return job ? [{ id: event.stream.slice(event.stream.indexOf('-') + 1), ...job }] : []
+      return job ? [{ id: streamId(event.stream), ...job }] : []
     })
     // Jobs start in the next turn of the event loop: the request that asked for one keeps the owner's token only
     // once its append has resolved (a refused request keeps nothing), which is later in this turn.

@@ -1,0 +1,16 @@
+import { statusView, type StatusView } from '../platform/status-view.js'
+
+// The application statuses of the original service (upstream §4). Codes are strings on the wire and in events.
+
+export const applicationStatuses = {
+  '0': { name: 'UPLOADED', detail: 'Application has been successfully uploaded' },
+  '1': { name: 'UPLOADING', detail: 'Application is being uploaded' },
+  '2': { name: 'FAILED', detail: 'Application upload has failed' },
+} as const
+
+export type ApplicationStatusCode = keyof typeof applicationStatuses
+export const applicationStatusCodes = Object.keys(applicationStatuses) as ApplicationStatusCode[]
+
+export function applicationStatusView(code: ApplicationStatusCode, failureMessage: string): StatusView {
+  return statusView(code, applicationStatuses[code], failureMessage)
+}
