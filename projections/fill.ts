@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import type { RecordedEvent } from '../src/platform/eventlog/port.js'
 import { SqliteEventReader, type StreamPartition } from '../src/platform/eventlog/sqlite-reader.js'
-import { domainEventVersions, readModels } from '../src/app/stores.js'
+import type { EventVersions } from '../src/platform/eventlog/upcast.js'
 import { liveTable, type Fold, type Projection, type TableName } from './projection.js'
 
 // Filling fresh tables from the log, for a rebuild or a replay. Nobody else writes them, so a projection that can
@@ -19,9 +19,19 @@ export interface FillProgress {
   total: number
 }
 
+/** The service's read models and event versions, and the module that exports them as `registry` (a worker loads
+ *  it by its URL: the generic fill knows no read model of its own). */
+export interface ReadModelRegistry {
+  module: string
+  versions: EventVersions
+  readModels: readonly Projection[]
+}
+
 export interface FillOptions {
   /** Events per transaction. */
   batchSize: number
+  /** Where workers find the projections; without it the fill runs in this thread alone. */
+  registry?: ReadModelRegistry | undefined
   /** Threads filling at once; 1: this one alone. Used only when every projection can merge partitions. */
   threads: number
   onProgress?: ((progress: FillProgress) => void) | undefined
@@ -97,11 +107,12 @@ export function createBareTables(db: Database.Database, projection: Projection, 
  *  than the default 2 MB (the primary key's index is written all over), far less than the tables. */
 export const fillCacheKib = -32_768
 
-/** The read models the workers can build: those of the service (a worker finds them by name). */
-function partitionable(reader: SqliteEventReader, projections: readonly Projection[]): boolean {
+/** The read models the workers can build: those of the registry (a worker finds them by name). */
+function partitionable(reader: SqliteEventReader, projections: readonly Projection[], registry: ReadModelRegistry | undefined): registry is ReadModelRegistry {
   return (
-    reader.versions === domainEventVersions &&
-    projections.every((projection) => projection.mergePartition && readModels.includes(projection))
+    registry !== undefined &&
+    reader.versions === registry.versions &&
+    projections.every((projection) => projection.mergePartition && registry.readModels.includes(projection))
   )
 }
 
@@ -127,7 +138,8 @@ export async function fillTables(
 }
 
 async function fillFolded(...[db, reader, projections, table, upTo, options]: Parameters<typeof fillTables>): Promise<number> {
-  const threads = partitionable(reader, projections) ? Math.max(1, options.threads) : 1
+  const registry = partitionable(reader, projections, options.registry) ? options.registry : undefined
+  const threads = registry ? Math.max(1, options.threads) : 1
   const filler = fillerFor(db, projections, table)
   if (threads === 1) {
     const position = await applyRange(db, reader, filler, 0, upTo, {
@@ -150,7 +162,7 @@ async function fillFolded(...[db, reader, projections, table, upTo, options]: Pa
   try {
     workers = parts.map((out, i) =>
       fillInWorker(
-        { events: reader.db.name, out, projections: projections.map((p) => p.name), upTo, partition: { index: i + 1, of: threads }, batchSize: 20_000 },
+        { registry: registry!.module, events: reader.db.name, out, projections: projections.map((p) => p.name), upTo, partition: { index: i + 1, of: threads }, batchSize: 20_000 },
         (position) => progress(i + 1, position),
         signal,
       ),
@@ -226,6 +238,8 @@ const readAheadFrom = 32 << 20
 
 /** What a worker fills: the events of one partition of the streams, into a new file with the live tables' names. */
 export interface PartitionJob {
+  /** The URL of the module that exports the `registry`. */
+  registry: string
   events: string
   out: string
   projections: string[]
@@ -236,14 +250,15 @@ export interface PartitionJob {
 
 /** The worker's side of fillTables (fill-worker.ts). */
 export async function fillPartitionFile(job: PartitionJob, onBatch: (position: number) => void): Promise<void> {
-  const reader = new SqliteEventReader(job.events, domainEventVersions)
+  const { registry } = (await import(job.registry)) as { registry: ReadModelRegistry }
+  const reader = new SqliteEventReader(job.events, registry.versions)
   const db = new Database(job.out)
   try {
     // A part file is merged and deleted, or deleted: no journal, no fsync.
     db.pragma('journal_mode = OFF')
     db.pragma('synchronous = OFF')
     db.pragma(`cache_size = ${fillCacheKib}`)
-    const projections = readModels.filter((projection) => job.projections.includes(projection.name))
+    const projections = registry.readModels.filter((projection) => job.projections.includes(projection.name))
     for (const projection of projections) createBareTables(db, projection, liveTable)
     const filler = fillerFor(db, projections, liveTable)
     await applyRange(db, reader, filler, 0, job.upTo, { batchSize: job.batchSize, partition: job.partition, onBatch })

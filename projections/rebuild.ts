@@ -2,7 +2,7 @@ import { renameSync, rmSync } from 'node:fs'
 import { availableParallelism, hostname } from 'node:os'
 import type Database from 'better-sqlite3'
 import type { SqliteEventReader } from '../src/platform/eventlog/sqlite-reader.js'
-import { applyRange, createBareTables, fillCacheKib, fillerFor, fillTables, type FillOptions } from './fill.js'
+import { applyRange, createBareTables, fillCacheKib, fillerFor, fillTables, type FillOptions, type ReadModelRegistry } from './fill.js'
 import { liveTable, type Projection, type TableName } from './projection.js'
 import { openReadModelDb, saveCheckpointStatement } from './runner.js'
 
@@ -29,6 +29,8 @@ export interface RebuildOptions {
   /** Threads reading the log at once, each with a share of the streams. Default: 2 (1 on one core) from
    *  200,000 events on; below that a worker costs more to start than it saves. */
   threads?: number
+  /** The service's read models, for the threads beyond this one. */
+  registry?: ReadModelRegistry
 }
 
 const fillOptions = (options: RebuildOptions, batchSize: number, events: number): FillOptions => ({
@@ -36,6 +38,7 @@ const fillOptions = (options: RebuildOptions, batchSize: number, events: number)
   threads: options.threads ?? (events >= 200_000 ? Math.min(2, availableParallelism()) : 1),
   onProgress: options.onProgress,
   signal: options.signal,
+  registry: options.registry,
 })
 
 export interface RebuildResult {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { rebuildLive, replayIntoFile } from '../projections/rebuild.js'
 import { SqliteEventLog } from '../src/platform/eventlog/sqlite.js'
 import { SqliteEventReader } from '../src/platform/eventlog/sqlite-reader.js'
-import { dataFiles, domainEventVersions, readModels } from '../src/app/stores.js'
+import { dataFiles, domainEventVersions, readModels, registry } from '../src/app/stores.js'
 import { measureSteal } from './bench/steal.js'
 import { instanceStream } from '../src/instances/events.js'
 
@@ -19,7 +19,7 @@ import { instanceStream } from '../src/instances/events.js'
 
 const events = Number(process.env.BENCH_EVENTS ?? 1_000_000)
 /** Events per transaction; unset: the commands' defaults. */
-const batchSize = process.env.BENCH_BATCH ? { batchSize: Number(process.env.BENCH_BATCH) } : {}
+const batchSize = { registry, ...(process.env.BENCH_BATCH && { batchSize: Number(process.env.BENCH_BATCH) }) }
 
 const spec = (name: string) => ({
   project_name: 'lambda.grnet.gr', instance_name: name, master_name: `${name}-master`, slaves: 2,

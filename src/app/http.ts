@@ -44,8 +44,6 @@ export function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID()
 }
 
-export const redactedPaths = ['req.headers.authorization', 'headers.authorization', 'token']
-
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024
   const app = Fastify({

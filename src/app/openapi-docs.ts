@@ -5,14 +5,13 @@ import {
   authErrors,
   commandErrors,
   errors,
-  InstanceIdParams,
   PageQuery,
   paginated,
-  StatusCodeString,
   StatusView,
   success,
   type RouteDocs,
 } from '../platform/http/schemas.js'
+import { InstanceIdParams, StatusCodeString } from '../instances/routes/schemas.js'
 
 // The documentation of the routes of src/instances/routes/{commands,status-family,okeanos-info}.ts and
 // src/applications/routes/{apps,status-family}.ts, by

@@ -5,6 +5,7 @@ import { instanceEventSchemas } from '../instances/events.js'
 import { eventVersions } from '../platform/eventlog/upcast.js'
 import { applicationsProjection } from '../../projections/applications/projection.js'
 import { instancesProjection } from '../../projections/instances/projection.js'
+import type { ReadModelRegistry } from '../../projections/fill.js'
 import type { Projection } from '../../projections/projection.js'
 
 // What the service keeps and how to read it, shared by the service and the operator's tools (lod audit,
@@ -18,6 +19,9 @@ export const domainEventVersions = eventVersions(eventUpcasters)
 
 /** Every read model the service keeps up to date, in the order the runner applies them. */
 export const readModels: readonly Projection[] = [instancesProjection, applicationsProjection]
+
+/** For the rebuild's worker threads, which load this module by its URL. */
+export const registry: ReadModelRegistry = { module: import.meta.url, versions: domainEventVersions, readModels }
 
 export function dataFiles(dataDir: string) {
   return {

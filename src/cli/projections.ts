@@ -1,6 +1,6 @@
 import { rebuildLive } from '../../projections/rebuild.js'
 import { SqliteEventReader } from '../platform/eventlog/sqlite-reader.js'
-import { domainEventVersions, readModels } from '../app/stores.js'
+import { domainEventVersions, readModels, registry } from '../app/stores.js'
 import { dataDir } from './data-dir.js'
 import { UsageError, type Io } from './io.js'
 import { progressBar, rateLine } from './progress.js'
@@ -25,6 +25,7 @@ export async function rebuild(io: Io, name: string | undefined, options: { batch
   const progress = progressBar(io, `rebuild ${projections.map((p) => p.name).join(', ')}`)
   try {
     const result = await rebuildLive(reader, files.readModels, projections, {
+      registry,
       signal: io.signal,
       ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
       onProgress: ({ done, total }) => progress.update(done, total),

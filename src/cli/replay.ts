@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { replayIntoFile } from '../../projections/rebuild.js'
 import { SqliteEventReader } from '../platform/eventlog/sqlite-reader.js'
-import { domainEventVersions, readModels } from '../app/stores.js'
+import { domainEventVersions, readModels, registry } from '../app/stores.js'
 import { dataDir } from './data-dir.js'
 import { UsageError, type Io } from './io.js'
 import { progressBar, rateLine } from './progress.js'
@@ -35,6 +35,7 @@ export async function replay(
     const upTo = resolveAsOf(reader, options.asOf)
     const result = await replayIntoFile(reader, out, readModels, upTo, {
       asOf: options.asOf,
+      registry,
       signal: io.signal,
       ...(options.batchSize !== undefined && { batchSize: options.batchSize }),
       onProgress: ({ done, total }) => progress.update(done, total),

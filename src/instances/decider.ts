@@ -2,17 +2,14 @@ import type { Static } from 'typebox'
 import type { ClusterProvisioned, ClusterResource, InstanceEvent, InstanceSpec, StatusSource } from './events.js'
 import { deploymentEventSchemas, type DeploymentEvent } from './deployment-events.js'
 import { decideDeployment, deploymentsAfterStatus, evolveDeployments, type DeploymentCommand, type Deployments } from './deployments.js'
+import type { Actor } from '../platform/actor.js'
 import { conflict, invalid, notFound } from '../platform/rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
 import { statusAfter } from './status-after.js'
 
 // The lambda-instance aggregate: what a command may do given the instance's history (upstream §2.9, §2.10, §3).
 
-/** Who sends a command. A service VM may act only on the instance whose token it holds. */
-export type Actor =
-  | { kind: 'user'; owner: string }
-  | { kind: 'service-vm'; instanceId: string }
-  | { kind: 'reactor'; name: string }
+export type { Actor }
 
 /** What the provisioning reactor has done so far: enough to resume after a crash without repeating a step. */
 export interface Provisioning {

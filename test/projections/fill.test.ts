@@ -8,7 +8,7 @@ import { readAhead } from '../../projections/fill.js'
 import { rebuildLive, replayIntoFile } from '../../projections/rebuild.js'
 import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { SqliteEventReader } from '../../src/platform/eventlog/sqlite-reader.js'
-import { dataFiles, domainEventVersions, readModels } from '../../src/app/stores.js'
+import { dataFiles, domainEventVersions, readModels, registry } from '../../src/app/stores.js'
 import { tempDir } from '../cli/support.js'
 import { instanceEvent } from '../support/projection-events.js'
 import { applicationStream } from '../../src/applications/events.js'
@@ -60,11 +60,11 @@ t.test('a replay and a rebuild in one thread and in two give the read models of 
   for (const threads of [1, 2]) {
     const out = join(dir, `replay-${threads}.db`)
     const progress: number[] = []
-    const result = await replayIntoFile(reader, out, readModels, reader.head(), { threads, batchSize: 500, onProgress: (p) => progress.push(p.done) })
+    const result = await replayIntoFile(reader, out, readModels, reader.head(), { registry, threads, batchSize: 500, onProgress: (p) => progress.push(p.done) })
     t.equal(result.position, events, `replay in ${threads} thread(s) reaches the head`)
     t.equal(progress.at(-1), events, 'progress ends at the head')
     sameAsEventByEvent(t, reader, out)
-    await rebuildLive(reader, dataFiles(dir).readModels, readModels, { threads, batchSize: 500 })
+    await rebuildLive(reader, dataFiles(dir).readModels, readModels, { registry, threads, batchSize: 500 })
     sameAsEventByEvent(t, reader, dataFiles(dir).readModels)
   }
   t.same(readdirSync(dir).filter((name) => name.includes('.part')), [], 'no partition file is left')
@@ -78,7 +78,7 @@ t.test('a replay stopped while threads are filling leaves no file', async (t) =>
   const stop = new AbortController()
   const out = join(dir, 'replay.db')
   await t.rejects(
-    replayIntoFile(reader, out, readModels, reader.head(), { threads: 2, batchSize: 100, signal: stop.signal, onProgress: () => stop.abort() }),
+    replayIntoFile(reader, out, readModels, reader.head(), { registry, threads: 2, batchSize: 100, signal: stop.signal, onProgress: () => stop.abort() }),
   )
   t.notOk(existsSync(out))
   t.same(readdirSync(dir).filter((name) => name.startsWith('replay')), [], 'no partial or partition file either')

@@ -7,9 +7,11 @@ import { statusAfter } from '../status-after.js'
 import { InstanceStatus, instanceStatusView, type InstanceStatusCode } from '../statuses.js'
 import type { RecordedEvent } from '../../platform/eventlog/port.js'
 import { ownerOf } from '../../platform/http/auth.js'
-import { HttpError, instanceIdParam } from '../../platform/http/envelope.js'
-import { authErrors, InstanceIdParams, StatusView } from '../../platform/http/schemas.js'
+import { HttpError } from '../../platform/http/envelope.js'
+import { instanceIdParam } from './params.js'
+import { authErrors, StatusView } from '../../platform/http/schemas.js'
 import type { Services } from '../../app/services.js'
+import { InstanceIdParams } from './schemas.js'
 
 // GET /api/lambda-instances/{id}/events: the instance's status as Server-Sent Events, so that clients stop
 // polling. The current status comes first, then every change as it is committed; the stream ends after

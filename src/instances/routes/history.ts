@@ -4,10 +4,12 @@ import { history, instanceOwner } from '../../audit/history.js'
 import { instanceStream } from '../events.js'
 import { messages as instanceMessages } from '../decider.js'
 import { ownerOf } from '../../platform/http/auth.js'
-import { HttpError, instanceIdParam } from '../../platform/http/envelope.js'
-import { authErrors, InstanceIdParams, PageQuery, paginated } from '../../platform/http/schemas.js'
+import { HttpError } from '../../platform/http/envelope.js'
+import { instanceIdParam } from './params.js'
+import { authErrors, PageQuery, paginated } from '../../platform/http/schemas.js'
 import { pageRequest, paged } from '../../platform/http/pagination.js'
 import type { Services } from '../../app/services.js'
+import { InstanceIdParams } from './schemas.js'
 
 // GET /api/lambda-instances/{id}/history/: the instance's audit trail, read from the event log (API.md "Beyond
 // the original"). Only the owner sees it; paginated like the other lists, oldest first.

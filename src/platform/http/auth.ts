@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Owner, OwnerTokenValidator } from '../../auth/owner-tokens.js'
-import type { Actor } from '../../instances/decider.js'
+import type { Actor } from '../actor.js'
 import type { SecretStore } from '../../secrets/store.js'
 import { HttpError } from './envelope.js'
 

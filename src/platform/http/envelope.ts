@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify'
-import { messages as instanceMessages } from '../../instances/decider.js'
 
 // The reply shapes of the original API (API.md "Conventions").
 
@@ -32,11 +31,4 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export function isUuid(value: string): boolean {
   return uuidPattern.test(value)
-}
-
-/** The lambda-instance id of the path: a malformed one is as missing as an unknown one (404). */
-export function instanceIdParam(request: FastifyRequest): string {
-  const { id } = request.params as { id: string }
-  if (!isUuid(id)) throw new HttpError(404, instanceMessages.notFound)
-  return id.toLowerCase()
 }

@@ -1,5 +1,4 @@
 import { Type, type TSchema } from 'typebox'
-import { instanceStatusCodes } from '../../instances/statuses.js'
 
 // The pieces the OpenAPI document of every route is made of: the envelopes of API.md "Conventions", ids,
 // pagination and the status object. Documentation only: requests are validated by each route, replies are
@@ -94,12 +93,6 @@ export const PageQuery = Type.Object({
   ),
   offset: Type.Optional(Type.String({ pattern: '^-?[0-9]+$', description: 'Items to skip (a bad value counts as 0).' })),
 })
-
-export const InstanceIdParams = Type.Object({
-  id: Type.String({ format: 'uuid', description: 'The lambda instance id (a malformed one answers 404).' }),
-})
-
-export const StatusCodeString = Type.String({ enum: instanceStatusCodes, description: 'A lambda-instance status code ("0" STARTED … "23" FLUME_FAILED).' })
 
 export const StatusView = Type.Object({
   code: Type.String(),
