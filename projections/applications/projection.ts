@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3'
 import type { ApplicationEvent } from '../../src/applications/events.js'
 import { applicationStatusView, type ApplicationStatusCode } from '../../src/applications/statuses.js'
-import { instanceStatusView, type InstanceStatusCode } from '../../src/instances/statuses.js'
+import { instanceStatusView, type InstanceStatusCode } from '../../src/instances/index.js'
 import type { StatusView } from '../../src/platform/status-view.js'
 import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
 import { streamId } from '../../src/platform/streams.js'
-import type { Page } from '../instances/projection.js'
+import type { Page } from '../instances/index.js'
 import { appendRows, type Projection, type TableName } from '../projection.js'
 
 // The application read model: one row per uploaded jar, behind the /api/apps/ lists, count and details.

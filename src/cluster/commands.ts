@@ -11,6 +11,8 @@
  * to a safe alphabet because the run scripts use `$JARFILE` unquoted (`flink run $JARFILE`).
  */
 
+import { isValidJarName } from '../applications/jar-name.js'
+
 export type JobType = 'batch' | 'streaming'
 
 /** Home of the flink user on the master: run scripts and deployed jars. */
@@ -39,12 +41,7 @@ export class InvalidNameError extends Error {
   }
 }
 
-/** Letters, digits and `._+-`, not starting with a dot (so it is never a hidden or temporary file). */
-export const JAR_NAME_PATTERN = /^[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,199}$/
-
-export function isValidJarName(name: string): boolean {
-  return JAR_NAME_PATTERN.test(name)
-}
+export { isValidJarName }
 
 export function assertJarName(name: string): string {
   if (!isValidJarName(name)) throw new InvalidNameError('jar name', name)

@@ -5,7 +5,7 @@ import { MasterShell } from '../../cluster/master.js'
 import { jarPath, type JobType } from '../../cluster/commands.js'
 import { applicationStream } from '../events.js'
 import type { Application, ApplicationCommand } from '../decider.js'
-import type { Deployment, DeploymentCommand } from '../../instances/deployments.js'
+import type { Deployment, DeploymentCommand } from '../../instances/index.js'
 import { isNotFound } from '../../okeanos/index.js'
 import { failureMessage, JobAbandoned, type JobContext } from '../../platform/jobs/context.js'
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyRequest } from 'fastify'
-import { HttpError } from '../platform/http/envelope.js'
+import { HttpError } from '../../platform/http/envelope.js'
 
 // Receives a multipart upload: the form fields, and the file streamed to disk (never held in memory) while
 // its size and checksum are taken, whatever order the parts come in.
