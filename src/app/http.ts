@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
-import fastifyAuth from '@fastify/auth'
 import fastifyFormbody from '@fastify/formbody'
 import fastifyMultipart from '@fastify/multipart'
 import { installAuth, type AuthDeps } from '../platform/http/auth.js'
@@ -80,7 +79,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Both watch every route as it is registered: they come before the routes.
   await installOpenApi(app)
   installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })
-  await app.register(fastifyAuth)
   installAuth(app, deps)
   await app.register(healthRoutes, { operations: deps.operations })
 

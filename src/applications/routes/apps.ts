@@ -38,7 +38,7 @@ function appIdParam(request: FastifyRequest): string {
 /** Uploading: a multipart body streamed to disk, in a context of its own (the other routes take small forms). */
 export async function appUploadRoutes(app: FastifyInstance, { services }: { services: Services }) {
   await app.register(fastifyMultipart, { limits: { fileSize: services.uploadLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } })
-  const owner = { onRequest: app.auth([app.verifyOwner]) }
+  const owner = { onRequest: app.requireOwner }
 
   app.post('/api/apps', owner, async (request, reply) => {
     if (!request.isMultipart()) throw new HttpError(415, 'Send the application as multipart/form-data with a `file` field.')
@@ -105,7 +105,7 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
 
 export async function appRoutes(app: FastifyInstance, { services }: { services: Services }) {
   const { applicationQueries: apps, instanceQueries } = services
-  const owner = { onRequest: app.auth([app.verifyOwner]) }
+  const owner = { onRequest: app.requireOwner }
 
   app.get('/api/apps', owner, async (request) => {
     const page = pageRequest(request.query)

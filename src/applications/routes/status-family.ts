@@ -31,7 +31,7 @@ function appIdParam(request: FastifyRequest): string {
 
 export async function statusApplicationRoutes(plain: FastifyInstance, { services }: { services: Services }) {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>()
-  const owner = { onRequest: app.auth([app.verifyOwner]) }
+  const owner = { onRequest: app.requireOwner }
   const run = (request: FastifyRequest, reply: FastifyReply, body: unknown, command: ApplicationCommand) =>
     idempotent(services.log, request, reply, () => ({
       statusCode: 202,

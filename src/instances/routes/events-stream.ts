@@ -58,7 +58,7 @@ export async function instanceEventRoutes(app: FastifyInstance, { services, hear
     for (const end of open) end()
   })
 
-  app.get('/api/lambda-instances/:id/events', { onRequest: app.auth([app.verifyOwner]), config: { docs } }, async (request, reply) => {
+  app.get('/api/lambda-instances/:id/events', { onRequest: app.requireOwner, config: { docs } }, async (request, reply) => {
     const id = instanceIdParam(request)
     const stream = instanceStream(id)
     // Listen before reading, so that nothing committed in between is missed; what the read saw is skipped below.

@@ -40,7 +40,7 @@ const docs = {
 }
 
 export async function historyRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  app.get('/api/lambda-instances/:id/history', { onRequest: app.auth([app.verifyOwner]), config: { docs } }, async (request) => {
+  app.get('/api/lambda-instances/:id/history', { onRequest: app.requireOwner, config: { docs } }, async (request) => {
     const id = instanceIdParam(request)
     const events = await services.log.readStream(instanceStream(id))
     if (instanceOwner(events) !== ownerOf(request).id) throw new HttpError(404, instanceMessages.notFound)

@@ -28,7 +28,7 @@ const projectResources: Record<string, QuotaResource> = {
 }
 
 export async function okeanosInfoRoutes(app: FastifyInstance, { services }: { services: Services }) {
-  const owner = { onRequest: app.auth([app.verifyOwner]) }
+  const owner = { onRequest: app.requireOwner }
 
   app.get('/api/user-public-keys', owner, async (request) =>
     success(200, 'Public keys uploaded to ~okeanos', await withOkeanos(services, request, (ok) => ok.compute.listUserKeys())),

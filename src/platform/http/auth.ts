@@ -40,7 +40,7 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     return undefined
   }
 
-  // The hooks below are what the routes use: callback-style, so that a token the cache knows (nearly every
+  // The two onRequest hooks every route uses: callback-style, so that a token the cache knows (nearly every
   // request) is admitted in the same turn of the event loop, without the promises of an async hook.
   const admitOwner = (request: FastifyRequest, token: string, done: HookHandlerDoneFunction, known = deps.ownerTokens.peek(token)) => {
     if (known !== undefined) return done(admit(request, token, known))
@@ -84,31 +84,6 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     }
     admitOwner(request, token, done, known)
   })
-
-  /** A user's ~okeanos token. */
-  app.decorate('verifyOwner', async (request: FastifyRequest) => {
-    const token = tokenOf(request)
-    let owner: Owner | null
-    try {
-      owner = await deps.ownerTokens.validate(token)
-    } catch (error) {
-      request.log.warn({ err: error }, 'token validation failed')
-      throw new HttpError(503, messages.unavailable)
-    }
-    if (!owner) throw new HttpError(401, messages.invalid, challenge)
-    request.owner = owner
-    request.actor = { kind: 'user', owner: owner.id }
-    request.token = token
-  })
-
-  /** The token of the instance named in the path, held by that instance's service VM. */
-  app.decorate('verifyInstanceToken', async (request: FastifyRequest) => {
-    const token = tokenOf(request)
-    const instanceId = deps.secrets.instanceForToken(token)
-    const pathId = (request.params as { id?: string } | undefined)?.id
-    if (!instanceId || instanceId !== pathId) throw new HttpError(401, messages.invalid, challenge)
-    request.actor = { kind: 'service-vm', instanceId }
-  })
 }
 
 declare module 'fastify' {
@@ -123,8 +98,6 @@ declare module 'fastify' {
     requireOwner(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
     /** onRequest hook: the path's instance's service-VM token, or the owner's ~okeanos token. */
     requireOwnerOrInstanceToken(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
-    verifyOwner(request: FastifyRequest): Promise<void>
-    verifyInstanceToken(request: FastifyRequest): Promise<void>
   }
 }
 
