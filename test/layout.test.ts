@@ -91,3 +91,13 @@ t.test('the rules catch what they are about', async (t) => {
   t.same(wrong('src/applications/routes/apps.ts', 'src/instances/index.ts'), [])
   t.same(wrong('src/instances/jobs/provisioning.ts', 'src/okeanos/index.ts'), [])
 })
+
+t.test('every test file is in exactly one tier (npm run test:unit, test:int, test:e2e)', async (t) => {
+  const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts as Record<string, string>
+  const tiers = ['test:unit', 'test:int', 'test:e2e'].map((name) => scripts[name]!.replace(/^tap /, '').split(' '))
+  const tests = [...sources('test')].filter((file) => file.endsWith('.test.ts'))
+  for (const file of tests) {
+    const homes = tiers.filter((paths) => paths.some((path) => file === path || file.startsWith(`${path}/`)))
+    t.equal(homes.length, 1, file)
+  }
+})
