@@ -1,3 +1,3 @@
 // What the instances read model offers the others.
 
-export type { Page } from './projection.js'
+export type { Page } from './queries.js'

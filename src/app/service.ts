@@ -19,7 +19,7 @@ import { SecretStore } from '../secrets/store.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
 import { replyCacheOf } from '../../projections/instances/reply-cache.js'
-import { instanceQueries } from '../../projections/instances/projection.js'
+import { instanceQueries } from '../../projections/instances/queries.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { domainEventVersions, readModels } from './stores.js'
 
