@@ -3,7 +3,6 @@ import { statusAfter } from '../../src/instances/status-after.js'
 import { InstanceStatus, instanceStatusCodes } from '../../src/instances/statuses.js'
 import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
 import { streamId } from '../../src/platform/streams.js'
-import { replyCacheOf } from './reply-cache.js'
 import { renderStatus } from './json.js'
 import { appendRows, type Projection } from '../projection.js'
 import { applicationStatements, instanceEventTypes, newRow } from './rows.js'
@@ -70,10 +69,8 @@ export const instancesProjection: Projection = {
     )
     const setMaster = db.prepare(`UPDATE "${t('instances')}" SET master_node_id = ? WHERE id = ?`)
     const applications = applicationStatements(db, t)
-    const cache = t('instances') === 'instances' ? replyCacheOf(db) : undefined
 
     return (recorded: RecordedEvent) => {
-      cache?.readModelApplied(recorded)
       if (!instanceEventTypes.has(recorded.type)) return
       const id = streamId(recorded.stream)
       const event = { type: recorded.type, data: recorded.data } as InstanceEvent

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { InstanceStatusCode } from '../../src/instances/statuses.js'
 import type { StatusView } from '../../src/platform/status-view.js'
-import { replyCacheOf } from './reply-cache.js'
+import type { ReplyCache } from './reply-cache.js'
 import { plainInfoHead, renderInfo, renderStatus } from './json.js'
 import type { TableName } from '../projection.js'
 
@@ -64,7 +64,8 @@ function infoString(stored: string): string {
   return typeof value === 'string' ? value : stored
 }
 
-export function instanceQueries(db: Database.Database, t: TableName = (name) => name) {
+/** `cache`: the replies kept in memory (reply-cache.ts), for the live tables only. */
+export function instanceQueries(db: Database.Database, t: TableName = (name) => name, cache?: ReplyCache<RenderedDetails, RenderedPage>) {
   // Every reply is one statement (each runs in a read transaction of its own), its JSON rendered by SQLite or
   // put together from rendered parts: no JSON.parse, no JSON.stringify of a whole reply.
   const detailsRow = db
@@ -107,12 +108,6 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
   const running = db.prepare<[], number>(`SELECT count(*) FROM "${t('instances')}" WHERE status = '0'`).pluck()
   /** [total, active] of one owner, or across owners for ''. */
   const countsOf = (owner: string): [number, number] => counts.get(owner) ?? [0, 0]
-  // Replies kept rendered in memory (reply-cache.ts): the live tables' only.
-  const cache = t('instances') === 'instances' ? replyCacheOf<RenderedDetails, RenderedPage>(db) : undefined
-  if (cache) {
-    const ownerOf = db.prepare<[string], string>(`SELECT owner FROM "${t('instances')}" WHERE id = ?`).pluck()
-    cache.lookupOwner = (id) => ownerOf.get(id)
-  }
 
   // The candidates of the runner's lifecycleJob (src/platform/jobs/runner.ts): PENDING, STARTING, STOPPING or
   // DESTROYING; or still building (stillBuilding: PENDING, CLUSTER_CREATED or an install stage, STARTED among

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3'
 import type { EventLog, RecordedEvent, Subscription } from '../../src/platform/eventlog/port.js'
 import { instanceCategory } from '../../src/instances/events.js'
 import { parseStream } from '../../src/platform/streams.js'
@@ -28,10 +27,11 @@ export class ReplyCache<D, P> {
   /** The newest position the live read model applied here, and the newest committed to the log. */
   private applied = 0
   private committed = 0
-  /** The owner of an instance, from the read model (set by its queries). */
-  lookupOwner: (id: string) => string | undefined = () => undefined
-
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(
+    /** The owner of an instance, from the read model. */
+    private readonly lookupOwner: (id: string) => string | undefined,
+    private readonly maxEntries = 10_000,
+  ) {}
 
   getDetails(id: string): Cached<D> | undefined {
     return this.details.get(id)
@@ -117,13 +117,4 @@ function ownerIn(event: RecordedEvent): string | undefined {
   if (event.type !== 'InstanceRequested' && event.type !== 'InstanceRegistered') return undefined
   const owner = (event.data as { owner?: unknown } | null)?.owner
   return typeof owner === 'string' ? owner : undefined
-}
-
-const caches = new WeakMap<Database.Database, ReplyCache<unknown, unknown>>()
-
-/** The cache of a read-model database's live tables: shared by its projection and its queries. */
-export function replyCacheOf<D, P>(db: Database.Database): ReplyCache<D, P> {
-  let cache = caches.get(db)
-  if (!cache) caches.set(db, (cache = new ReplyCache()))
-  return cache as ReplyCache<D, P>
 }

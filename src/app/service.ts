@@ -18,8 +18,7 @@ import { privateDir, privateFile } from '../platform/private-files.js'
 import { SecretStore } from '../secrets/store.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
-import { replyCacheOf } from '../../projections/instances/reply-cache.js'
-import { instanceQueries } from '../../projections/instances/queries.js'
+import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { domainEventVersions, readModels } from './stores.js'
 
@@ -80,13 +79,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   // rest from the operating system's page cache.
   for (const db of [log.db, readDb]) db.pragma('cache_size = -4096')
   let appLog: FastifyInstance['log'] | undefined
-  const runner = new ProjectionRunner(readDb, readModels, {
+  // The live instances read model keeps rendered replies, which its projection and the log's commits drop.
+  const instances = liveInstancesReadModel(readDb)
+  const live = readModels.map((model) => (model.name === instances.projection.name ? instances.projection : model))
+  // After each commit, in subscription order: the read models apply it (read-your-writes), then the replies it
+  // changed are dropped; the reactors and the SSE streams subscribe later, when they start.
+  const runner = new ProjectionRunner(readDb, live, {
     onError: (error) =>
       appLog ? appLog.error({ err: error }, 'read model batch failed; catching up from the log') : console.error('read model batch failed', error),
   })
   const following = runner.follow(log)
-  // Commits drop the replies they change from the read model's cache (projections/instances/reply-cache.ts).
-  const invalidating = replyCacheOf(readDb).follow(log, log.headPositionSync())
+  const invalidating = instances.replies.follow(log, log.headPositionSync())
   const secrets = new SecretStore(file('secrets.db'), options.secretKey)
   // Uploads wait on disk (never in memory) until the reactor has stored them on Pithos.
   const uploadsDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lod-uploads-')) : join(options.dataDir, 'uploads')
@@ -112,7 +115,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const services: Services = {
     log,
     instances: new CommandHandler(log, instanceDecider),
-    instanceQueries: instanceQueries(readDb),
+    instanceQueries: instances.queries(),
     applications: new CommandHandler(log, applicationDecider),
     applicationQueries: applicationQueries(readDb),
     uploadsDir,

@@ -11,7 +11,7 @@ const event = (position: number, stream: string, type = 'InstanceStatusChanged',
 })
 
 t.test('a commit or an applied event for an instance drops its details, and only those', async (t) => {
-  const cache = new ReplyCache<string, string>()
+  const cache = new ReplyCache<string, string>(() => undefined)
   cache.keepDetails('a', 'alice', 'A')
   cache.keepDetails('b', 'alice', 'B')
   cache.readModelApplied(event(1, instanceStream('a')))
@@ -23,8 +23,8 @@ t.test('a commit or an applied event for an instance drops its details, and only
 })
 
 t.test("an event drops the pages of its instance's owner, and only theirs", async (t) => {
-  const cache = new ReplyCache<string, string>()
-  cache.lookupOwner = (id) => ({ a: 'alice', b: 'bob' })[id]
+  const owners: Record<string, string> = { a: 'alice', b: 'bob' }
+  const cache = new ReplyCache<string, string>((id) => owners[id])
   cache.keepPage('alice', '10:0', 'alice page')
   cache.keepPage('bob', '10:0', 'bob page')
   cache.logCommitted([event(1, instanceStream('a'))])
@@ -43,7 +43,7 @@ t.test("an event drops the pages of its instance's owner, and only theirs", asyn
 })
 
 t.test('nothing is kept while the read model is behind the log', async (t) => {
-  const cache = new ReplyCache<string, string>()
+  const cache = new ReplyCache<string, string>(() => undefined)
   cache.logCommitted([event(1, instanceStream('a'))])
   cache.keepDetails('a', 'alice', 'stale?')
   cache.keepPage('alice', '10:0', 'stale?')
@@ -55,7 +55,7 @@ t.test('nothing is kept while the read model is behind the log', async (t) => {
 })
 
 t.test('a read model that skipped positions, or applies one again, drops everything', async (t) => {
-  const cache = new ReplyCache<string, string>()
+  const cache = new ReplyCache<string, string>(() => undefined)
   cache.follow({ subscribe: () => ({ close() {} }) } as never, 10)
   cache.keepDetails('a', 'alice', 'A')
   cache.keepPage('alice', '10:0', 'P')
@@ -70,7 +70,7 @@ t.test('a read model that skipped positions, or applies one again, drops everyth
 })
 
 t.test('it stays within its size', async (t) => {
-  const cache = new ReplyCache<number, number>(3)
+  const cache = new ReplyCache<number, number>(() => undefined, 3)
   for (let i = 0; i < 5; i++) cache.keepDetails(`i${i}`, 'o', i)
   t.same(['i0', 'i1', 'i2', 'i3', 'i4'].map((id) => cache.getDetails(id)?.value), [undefined, undefined, 2, 3, 4])
 })
