@@ -8,6 +8,8 @@ import { applicationDecider } from './domain/application.js'
 import { instanceDecider } from './domain/instance.js'
 import { applicationQueries } from '../projections/applications.js'
 import { defaultVmChoices, lambdaVmChoices } from './domain/instance-spec.js'
+import { eventSchemas } from './domain/events.js'
+import { eventRules } from './eventlog/event-rules.js'
 import { SqliteEventLog } from './eventlog/sqlite.js'
 import { buildApp } from './http/app.js'
 import { listenUrl } from './http/plugins/links.js'
@@ -73,7 +75,13 @@ export interface Service {
 export async function createService(options: ServiceOptions): Promise<Service> {
   if (options.dataDir !== undefined) privateDir(options.dataDir)
   const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
-  const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full', versions: domainEventVersions })
+  // The log holds only what `lod verify` can decode: a request that would poison it is refused instead.
+  const log = new SqliteEventLog({
+    path: file('events.db'),
+    synchronous: options.synchronous ?? 'full',
+    versions: domainEventVersions,
+    rules: eventRules(eventSchemas, domainEventVersions),
+  })
   const readDb = openReadModelDb(file('read.db'))
   // 4 MB of pages per connection instead of better-sqlite3's 16: with a million events the default fills up and
   // takes a service past 200 MB; what is read most is answered from rendered replies (reply-cache.ts) and the

@@ -1,4 +1,5 @@
 import type { ApplicationEvent, ApplicationType } from './application-events.js'
+import type { AppRef } from './deployments.js'
 import { conflict, notFound } from './rejection.js'
 import type { ApplicationStatusCode } from './statuses.js'
 
@@ -7,6 +8,8 @@ import type { ApplicationStatusCode } from './statuses.js'
 
 export interface Application {
   exists: true
+  /** A jar uploaded through POST /api/apps/, or a usage record of the status family (no jar of ours behind it). */
+  kind: 'jar' | 'usage-record'
   owner: string
   name: string
   projectId: string
@@ -61,6 +64,13 @@ export const applicationMessages = {
 export const containerOf = (projectName: string) => `lambda_applications_${projectName}`
 
 export const initialApplicationState = (): ApplicationState => ({ exists: false })
+
+/** The application a deployment command names, as the instance's decider needs it; null when the owner has none. */
+export function appRefOf(id: string, state: ApplicationState, owner: string): AppRef | null {
+  if (!state.exists || state.deleted || state.owner !== owner) return null
+  if (state.kind === 'usage-record') return { kind: 'usage-record', id }
+  return { kind: 'jar', id, name: state.name, type: state.type, container: state.container, executionEnvironmentName: state.executionEnvironmentName }
+}
 
 function existing(state: ApplicationState, owner?: string): Application {
   if (!state.exists || state.deleted || (owner !== undefined && state.owner !== owner)) throw notFound(applicationMessages.notFound)
@@ -129,6 +139,7 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
     const d = event.data
     return {
       exists: true,
+      kind: 'jar',
       owner: d.owner,
       name: d.name,
       projectId: d.project_id,
@@ -148,6 +159,7 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
     const d = event.data
     return {
       exists: true,
+      kind: 'usage-record',
       owner: d.owner,
       name: d.name,
       projectId: '',

@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { createBody, startHarness, type Harness } from '../support/harness.js'
+import { createBody, startHarness, statusChanged, type Harness } from '../support/harness.js'
 import { openEventStream } from './sse-client.js'
 
 // GET /api/lambda-instances/{id}/events over a real HTTP server and a streaming client: the current status first,
@@ -40,7 +40,10 @@ t.test('a client that connected while the instance was PENDING receives every st
   for (let i = 0; i < installStages.length; i++) received.push(JSON.parse((await stream.next())!.data).status.message)
   t.same(received, ['CLUSTER_CREATED', 'INIT_DONE', 'COMMONS_INSTALLED', 'HADOOP_INSTALLED', 'KAFKA_INSTALLED', 'FLINK_INSTALLED', 'FLUME_INSTALLED', 'STARTED'])
 
-  await h.call('DELETE', `/api/lambda_instances/${id}`)
+  // The destroy, and its end as the destroy reactor (not running here) would record it.
+  await h.call('DELETE', `/api/lambda-instances/${id}/`)
+  t.equal(JSON.parse((await stream.next())!.data).status.message, 'DESTROYING')
+  await h.given(id, statusChanged('6'))
   const last = await stream.next()
   t.equal(JSON.parse(last!.data).status.message, 'DESTROYED')
   t.equal(await stream.next(), undefined, 'the server ends the stream after DESTROYED')
@@ -101,7 +104,8 @@ t.test('closing the service ends open streams', async (t) => {
 t.test('a client that already saw DESTROYED is told nothing more, and the stream ends', async (t) => {
   const { h, address } = await listening(t)
   const id = await create(h)
-  await h.call('DELETE', `/api/lambda_instances/${id}`)
+  await h.call('DELETE', `/api/lambda-instances/${id}/`)
+  await h.given(id, statusChanged('6'))
   const stream = await watch(address, id, h.alice.token)
   const destroyed = (await stream.next())!
   t.equal(JSON.parse(destroyed.data).status.message, 'DESTROYED')

@@ -5,8 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyMultipart from '@fastify/multipart'
 import { isValidJarName } from '../../cluster/commands.js'
 import { applicationStream } from '../../domain/application-events.js'
-import { applicationMessages } from '../../domain/application.js'
-import type { AppRef, DeploymentCommand } from '../../domain/deployments.js'
+import { applicationMessages, appRefOf } from '../../domain/application.js'
+import type { DeploymentCommand } from '../../domain/deployments.js'
 import { messages as instanceMessages, type InstanceCommand } from '../../domain/instance.js'
 import { HttpError, isUuid, success } from '../envelope.js'
 import { idempotent } from '../idempotency.js'
@@ -162,11 +162,11 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
       if (!isUuid(instanceId)) throw new HttpError(404, instanceMessages.notFound)
       const { id } = request.params as { id: string }
       const user = ownerOf(request)
-      return runInstanceCommand(services, request, reply, () => {
-        const found = isUuid(id) ? apps.find(user.id, id.toLowerCase()) : undefined
-        const appRef: AppRef | null = found
-          ? { id: found.id, name: found.name, type: found.type as AppRef['type'], container: found.container, executionEnvironmentName: found.execution_environment_name }
-          : null
+      return runInstanceCommand(services, request, reply, async () => {
+        // From the application's own stream, not the read model's row: only the stream says whether it is an
+        // uploaded jar, and a usage record must never reach a deployment (its name would become a Pithos path).
+        const appId = isUuid(id) ? id.toLowerCase() : undefined
+        const appRef = appId ? appRefOf(appId, (await services.applications.load(applicationStream(appId))).state, user.id) : null
         return {
           statusCode: 202,
           body: success(202, `Your request to ${action} the specified application has been accepted`),
