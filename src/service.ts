@@ -13,6 +13,7 @@ import { eventRules } from './eventlog/event-rules.js'
 import { SqliteEventLog } from './eventlog/sqlite.js'
 import { buildApp } from './http/app.js'
 import { listenUrl } from './http/plugins/links.js'
+import type { RequestTimeouts } from './http/plugins/timeouts.js'
 import type { Services } from './http/services.js'
 import { authenticate } from './okeanos/identity.js'
 import { Okeanos } from './okeanos/index.js'
@@ -54,6 +55,12 @@ export interface ServiceOptions {
   tokenCheck?: TokenCheck
   /** Time between the heartbeats of the Server-Sent Events streams. */
   sseHeartbeatMs?: number
+  /** Server-Sent Events streams open at once, of one owner and in all (default 20 and 1000). */
+  sseMaxStreamsPerOwner?: number
+  sseMaxStreams?: number
+  /** How long a client may take to send its request's headers, a command's body, an upload; how long an idle
+   *  connection is kept (defaults in http/plugins/timeouts.ts). */
+  timeouts?: Partial<RequestTimeouts>
   /** Node.js process metrics on /metrics (on by default). */
   processMetrics?: boolean
   /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
@@ -155,6 +162,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
+    ...(options.sseMaxStreamsPerOwner !== undefined && { sseMaxStreamsPerOwner: options.sseMaxStreamsPerOwner }),
+    ...(options.sseMaxStreams !== undefined && { sseMaxStreams: options.sseMaxStreams }),
+    ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
     ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
     publicUrl: () => {
       if (options.publicUrl) return options.publicUrl

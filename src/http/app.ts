@@ -8,6 +8,7 @@ import { installErrorHandling } from './plugins/errors.js'
 import { installLinks } from './plugins/links.js'
 import { installMetrics } from './plugins/metrics.js'
 import { installOpenApi } from './plugins/openapi.js'
+import { bodyDeadline, defaultTimeouts, installBodyTimeout, serverTimeoutOptions, type RequestTimeouts } from './plugins/timeouts.js'
 import type { Operations } from './operations.js'
 import { healthRoutes } from './routes/health.js'
 import { historyRoutes } from './routes/history.js'
@@ -26,6 +27,11 @@ export interface AppDeps extends AuthDeps {
   operations: Operations
   /** Time between the heartbeats of a Server-Sent Events stream; 15 s by default. */
   sseHeartbeatMs?: number
+  /** Server-Sent Events streams open at once, of one owner and in all; 20 and 1000 by default. */
+  sseMaxStreamsPerOwner?: number
+  sseMaxStreams?: number
+  /** How long a client may take to send a request (plugins/timeouts.ts). */
+  timeouts?: Partial<RequestTimeouts>
   /** Node.js process metrics on /metrics; on by default. */
   processMetrics?: boolean
   /** Largest accepted body of a command, in bytes. */
@@ -48,7 +54,9 @@ export const redactedPaths = ['req.headers.authorization', 'headers.authorizatio
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024
+  const timeouts = { ...defaultTimeouts, ...deps.timeouts }
   const app = Fastify({
+    ...serverTimeoutOptions(timeouts),
     logger: deps.logger ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit,
@@ -57,7 +65,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: (request) => requestIdOf(request.headers['x-request-id']),
     ajv: { customOptions: { allErrors: true } },
     // Errors raised before routing: an over-long path segment can only be a malformed id.
-    frameworkErrors: (error, _request, reply: FastifyReply) => {
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      // No hook runs for these: the body they leave unread is bounded here.
+      bodyDeadline(request, reply, timeouts.bodyMs)
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 404 : 400
       const detail = status === 404 ? 'Not found.' : 'Malformed request URL.'
       return reply.code(status).send({ errors: [{ status, detail }] })
@@ -79,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   installErrorHandling(app)
   installLinks(app, { publicUrl: deps.publicUrl, trustProxy: deps.trustProxy ?? false })
+  installBodyTimeout(app, timeouts.bodyMs)
   // Both watch every route as it is registered: they come before the routes.
   await installOpenApi(app)
   installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })
@@ -102,7 +113,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(appRoutes, { services: deps.services })
     await api.register(statusApplicationRoutes, { services: deps.services })
     await api.register(historyRoutes, { services: deps.services })
-    await api.register(instanceEventRoutes, { services: deps.services, heartbeatMs: deps.sseHeartbeatMs ?? 15_000 })
+    await api.register(instanceEventRoutes, {
+      services: deps.services,
+      heartbeatMs: deps.sseHeartbeatMs ?? 15_000,
+      // Each stream holds a socket and a subscription to the log: 20 cover an owner watching every instance
+      // of a dashboard; 1000 keep streams from taking the file descriptors the rest needs (commonly 1024 a
+      // process), and is raised with that limit.
+      limits: { perOwner: deps.sseMaxStreamsPerOwner ?? 20, total: deps.sseMaxStreams ?? 1000 },
+    })
   })
   // Uploads stream to disk: their multipart parser is not the one above, which takes small forms whole.
   await app.register(appUploadRoutes, { services: deps.services })

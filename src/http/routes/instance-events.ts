@@ -8,14 +8,15 @@ import { InstanceStatus, instanceStatusView, type InstanceStatusCode } from '../
 import type { RecordedEvent } from '../../eventlog/port.js'
 import { ownerOf } from '../plugins/auth.js'
 import { HttpError, instanceIdParam } from '../envelope.js'
-import { authErrors, InstanceIdParams, StatusView } from '../openapi/schemas.js'
+import { authErrors, errors, InstanceIdParams, StatusView } from '../openapi/schemas.js'
 import type { Services } from '../services.js'
+import { StreamSlots, type StreamLimits } from '../stream-slots.js'
 
 // GET /api/lambda-instances/{id}/events: the instance's status as Server-Sent Events, so that clients stop
 // polling. The current status comes first, then every change as it is committed; the stream ends after
 // DESTROYED. Each event's id is its log position: a client that reconnects with Last-Event-ID gets the changes
 // it missed instead of the current status. Comment lines every few seconds keep proxies from closing an
-// idle stream.
+// idle stream. The streams open at once are limited, per owner and in all (stream-slots.ts).
 
 interface StatusChange {
   position: number
@@ -45,11 +46,19 @@ const docs = {
       description: 'The stream of status events.',
       content: { 'text/event-stream': { schema: Type.String({ description: 'event: status / id: <position> / data: {…}' }) } },
     },
-    ...authErrors(404),
+    ...authErrors(404, 429),
+    503: {
+      ...errors(503)[503],
+      description: '~okeanos identity service unavailable, or too many streams open on the server (see `Retry-After`).',
+    },
   },
 }
 
-export async function instanceEventRoutes(app: FastifyInstance, { services, heartbeatMs }: { services: Services; heartbeatMs: number }) {
+export async function instanceEventRoutes(
+  app: FastifyInstance,
+  { services, heartbeatMs, limits }: { services: Services; heartbeatMs: number; limits: StreamLimits },
+) {
+  const slots = new StreamSlots(limits)
   const open = new Set<() => void>()
   // Open streams would hold the server open forever: closing the service ends them.
   app.addHook('preClose', async () => {
@@ -59,6 +68,7 @@ export async function instanceEventRoutes(app: FastifyInstance, { services, hear
   app.get('/api/lambda-instances/:id/events', { onRequest: app.auth([app.verifyOwner]), config: { docs } }, async (request, reply) => {
     const id = instanceIdParam(request)
     const stream = instanceStream(id)
+    const release = slots.take(ownerOf(request).id)
     // Listen before reading, so that nothing committed in between is missed; what the read saw is skipped below.
     let queued: RecordedEvent[] | undefined = []
     let forward: (change: StatusChange) => void = () => {}
@@ -78,6 +88,7 @@ export async function instanceEventRoutes(app: FastifyInstance, { services, hear
       if (instanceOwner(events) !== ownerOf(request).id) throw new HttpError(404, instanceMessages.notFound)
     } catch (error) {
       subscription.close()
+      release()
       throw error
     }
 
@@ -94,11 +105,14 @@ export async function instanceEventRoutes(app: FastifyInstance, { services, hear
     const end = () => {
       clearInterval(heartbeat)
       subscription.close()
+      release()
       open.delete(end)
       if (!res.writableEnded) res.end()
     }
     open.add(end)
     res.on('close', end)
+    // A client that left while the stream was read has closed the response already: nothing will say so again.
+    if (res.destroyed) return end()
 
     const send = (change: StatusChange) => {
       if (res.writableEnded) return
