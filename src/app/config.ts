@@ -18,6 +18,25 @@ export const ConfigSchema = Type.Object({
   LOD_AUTH_NEGATIVE_CACHE_SECONDS: Type.Integer({ minimum: 0, default: 10, description: 'How long an invalid token is remembered.' }),
   LOD_OKEANOS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'Timeout of every ~okeanos call.' }),
   LOD_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest command body.' }),
+  // The timeouts' defaults are argued in src/http/plugins/timeouts.ts.
+  LOD_HEADERS_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 600,
+    default: 20,
+    description: 'How long a client may take to send the headers of a request (also a new connection its first one); then 408.',
+  }),
+  LOD_BODY_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 30,
+    description: 'How long a command body may take to arrive whole, from the end of its headers; then 408 and the connection closed.',
+  }),
+  LOD_KEEP_ALIVE_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 72,
+    description: "How long an idle connection waits for the client's next request.",
+  }),
   LOD_SYNC: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
     default: 'full',
     description: "'full': an acknowledged command survives power loss; 'normal': process crashes only.",
@@ -29,6 +48,9 @@ export const ConfigSchema = Type.Object({
   LOD_TRUST_PROXY: Type.Boolean({ default: false, description: 'Trust X-Forwarded-* (behind a reverse proxy).' }),
   LOD_EMULATOR_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 0, description: 'Port of the embedded emulator; 0: any free port.' }),
   LOD_SSE_HEARTBEAT_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 15, description: 'Time between the heartbeats of a Server-Sent Events stream.' }),
+  // Each stream holds a socket and a subscription to the log until its client leaves.
+  LOD_SSE_MAX_STREAMS_PER_OWNER: Type.Integer({ minimum: 1, default: 20, description: 'Server-Sent Events streams one owner may have open at once; beyond, 429.' }),
+  LOD_SSE_MAX_STREAMS: Type.Integer({ minimum: 1, default: 1000, description: 'Server-Sent Events streams open at once in all; beyond, 503.' }),
   LOD_PUBLIC_URL: Type.Optional(
     Type.String({ pattern: '^https?://[^\\s]+$', description: "Where the service VMs reach this API; default: the address it listens on." }),
   ),
@@ -42,6 +64,12 @@ export const ConfigSchema = Type.Object({
     maximum: 3600,
     default: 30,
     description: 'How long an upload may send nothing before it is abandoned (408) and its partial file removed.',
+  }),
+  LOD_UPLOAD_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 3600,
+    description: 'How long an upload (any request) may take to arrive whole, however steadily it sends; then 408.',
   }),
   LOD_REACTOR_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Jobs on ~okeanos running at once.' }),
   LOD_REACTOR_POLL_MS: Type.Optional(

@@ -8,6 +8,7 @@ import { installLinks } from '../platform/http/links.js'
 import { installMetrics } from '../platform/http/metrics.js'
 import { installOpenApi } from '../platform/http/openapi.js'
 import type { Operations } from '../platform/http/operations.js'
+import { bodyDeadline, defaultTimeouts, installBodyTimeout, serverTimeoutOptions, type RequestTimeouts } from '../platform/http/timeouts.js'
 import { healthRoutes } from '../platform/http/health.js'
 import { historyRoutes } from '../instances/routes/history.js'
 import { instanceEventRoutes } from '../instances/routes/events-stream.js'
@@ -25,6 +26,11 @@ export interface AppDeps extends AuthDeps {
   operations: Operations
   /** Time between the heartbeats of a Server-Sent Events stream; 15 s by default. */
   sseHeartbeatMs?: number
+  /** Server-Sent Events streams open at once, of one owner and in all; 20 and 1000 by default. */
+  sseMaxStreamsPerOwner?: number
+  sseMaxStreams?: number
+  /** How long a client may take to send a request (plugins/timeouts.ts). */
+  timeouts?: Partial<RequestTimeouts>
   /** Node.js process metrics on /metrics; on by default. */
   processMetrics?: boolean
   /** Largest accepted body of a command, in bytes. */
@@ -45,7 +51,9 @@ export function requestIdOf(header: string | string[] | undefined): string {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024
+  const timeouts = { ...defaultTimeouts, ...deps.timeouts }
   const app = Fastify({
+    ...serverTimeoutOptions(timeouts),
     logger: deps.logger ?? false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit,
@@ -54,7 +62,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     genReqId: (request) => requestIdOf(request.headers['x-request-id']),
     ajv: { customOptions: { allErrors: true } },
     // Errors raised before routing: an over-long path segment can only be a malformed id.
-    frameworkErrors: (error, _request, reply: FastifyReply) => {
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      // No hook runs for these: the body they leave unread is bounded here.
+      bodyDeadline(request, reply, timeouts.bodyMs)
       const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 404 : 400
       const detail = status === 404 ? 'Not found.' : 'Malformed request URL.'
       return reply.code(status).send({ errors: [{ status, detail }] })
@@ -76,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   installErrorHandling(app)
   installLinks(app, { publicUrl: deps.publicUrl, trustProxy: deps.trustProxy ?? false })
+  installBodyTimeout(app, timeouts.bodyMs)
   // Both watch every route as it is registered: they come before the routes.
   await installOpenApi(app)
   installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })
@@ -98,7 +109,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(appRoutes, { services: deps.services })
     await api.register(statusApplicationRoutes, { services: deps.services })
     await api.register(historyRoutes, { services: deps.services })
-    await api.register(instanceEventRoutes, { services: deps.services, heartbeatMs: deps.sseHeartbeatMs ?? 15_000 })
+    await api.register(instanceEventRoutes, {
+      services: deps.services,
+      heartbeatMs: deps.sseHeartbeatMs ?? 15_000,
+      // Each stream holds a socket and a subscription to the log: 20 cover an owner watching every instance
+      // of a dashboard; 1000 keep streams from taking the file descriptors the rest needs (commonly 1024 a
+      // process), and is raised with that limit.
+      limits: { perOwner: deps.sseMaxStreamsPerOwner ?? 20, total: deps.sseMaxStreams ?? 1000 },
+    })
   })
   // Uploads stream to disk: their multipart parser is not the one above, which takes small forms whole.
   await app.register(appUploadRoutes, { services: deps.services })

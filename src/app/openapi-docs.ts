@@ -227,8 +227,9 @@ export const routeDocs: Record<string, RouteDocs> = {
     response: { 202: accepted('Lambda instances status update accepted.', IdData), ...commandErrors(404, 409) },
   },
   'DELETE /api/lambda_instances/:id': {
-    summary: 'Mark a lambda instance DESTROYED',
-    description: '404 when missing or already destroyed.',
+    summary: 'Destroy a lambda instance (status family)',
+    description:
+      'A registered record with no cluster is marked DESTROYED at once; an instance whose cluster this service built is destroyed as by DELETE /api/lambda-instances/{id}/ (DESTROYING, then DESTROYED once its resources are gone). 404 when missing or already destroyed.',
     tags: statusTags,
     params: InstanceIdParams,
     response: {

@@ -50,6 +50,14 @@ export async function serve(config: Config, print: (line: string) => void = cons
     // Silent is no logger at all: a silent pino still makes a child logger for every request.
     logger: config.LOD_LOG_LEVEL === 'silent' ? false : loggerOptions(config.LOD_LOG_LEVEL),
     sseHeartbeatMs: config.LOD_SSE_HEARTBEAT_SECONDS * 1000,
+    sseMaxStreamsPerOwner: config.LOD_SSE_MAX_STREAMS_PER_OWNER,
+    sseMaxStreams: config.LOD_SSE_MAX_STREAMS,
+    timeouts: {
+      headersMs: config.LOD_HEADERS_TIMEOUT_SECONDS * 1000,
+      bodyMs: config.LOD_BODY_TIMEOUT_SECONDS * 1000,
+      uploadMs: config.LOD_UPLOAD_TIMEOUT_SECONDS * 1000,
+      keepAliveMs: config.LOD_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    },
     reactors: {
       concurrency: config.LOD_REACTOR_CONCURRENCY,
       buildTimeoutMs: config.LOD_BUILD_TIMEOUT_SECONDS * 1000,

@@ -8,10 +8,12 @@ import { applicationDecider } from '../applications/decider.js'
 import { instanceDecider } from '../instances/decider.js'
 import { applicationQueries } from '../../projections/applications/projection.js'
 import { defaultVmChoices, lambdaVmChoices } from '../instances/spec.js'
+import { eventRules } from '../platform/eventlog/event-rules.js'
 import { SqliteEventLog } from '../platform/eventlog/sqlite.js'
 import { buildApp } from './http.js'
 import { listenUrl } from '../platform/http/links.js'
 import type { Services } from './services.js'
+import type { RequestTimeouts } from '../platform/http/timeouts.js'
 import { authenticate } from '../okeanos/identity.js'
 import { Okeanos } from '../okeanos/index.js'
 import { privateDir, privateFile } from '../platform/private-files.js'
@@ -20,7 +22,7 @@ import type { ReactorSettings } from '../platform/jobs/context.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
 import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
-import { domainEventVersions, readModels } from './stores.js'
+import { domainEventVersions, eventSchemas, readModels } from './stores.js'
 
 /** The image the original used for every node (upstream §4.2); ~okeanos and the emulator both have it. */
 const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
@@ -51,6 +53,12 @@ export interface ServiceOptions {
   tokenCheck?: TokenCheck
   /** Time between the heartbeats of the Server-Sent Events streams. */
   sseHeartbeatMs?: number
+  /** Server-Sent Events streams open at once, of one owner and in all (default 20 and 1000). */
+  sseMaxStreamsPerOwner?: number
+  sseMaxStreams?: number
+  /** How long a client may take to send its request's headers, a command's body, an upload; how long an idle
+   *  connection is kept (defaults in http/plugins/timeouts.ts). */
+  timeouts?: Partial<RequestTimeouts>
   /** Node.js process metrics on /metrics (on by default). */
   processMetrics?: boolean
   /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
@@ -72,7 +80,13 @@ export interface Service {
 export async function createService(options: ServiceOptions): Promise<Service> {
   if (options.dataDir !== undefined) privateDir(options.dataDir)
   const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
-  const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full', versions: domainEventVersions })
+  // The log holds only what `lod verify` can decode: a request that would poison it is refused instead.
+  const log = new SqliteEventLog({
+    path: file('events.db'),
+    synchronous: options.synchronous ?? 'full',
+    versions: domainEventVersions,
+    rules: eventRules(eventSchemas, domainEventVersions),
+  })
   const readDb = openReadModelDb(file('read.db'))
   // 4 MB of pages per connection instead of better-sqlite3's 16: with a million events the default fills up and
   // takes a service past 200 MB; what is read most is answered from rendered replies (reply-cache.ts) and the
@@ -150,6 +164,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
+    ...(options.sseMaxStreamsPerOwner !== undefined && { sseMaxStreamsPerOwner: options.sseMaxStreamsPerOwner }),
+    ...(options.sseMaxStreams !== undefined && { sseMaxStreams: options.sseMaxStreams }),
+    ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
     ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
     publicUrl: () => {
       if (options.publicUrl) return options.publicUrl

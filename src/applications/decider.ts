@@ -7,6 +7,8 @@ import type { ApplicationStatusCode } from './statuses.js'
 
 export interface Application {
   exists: true
+  /** A jar uploaded through POST /api/apps/, or a usage record of the status family (no jar of ours behind it). */
+  kind: 'jar' | 'usage-record'
   owner: string
   name: string
   projectId: string
@@ -129,6 +131,7 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
     const d = event.data
     return {
       exists: true,
+      kind: 'jar',
       owner: d.owner,
       name: d.name,
       projectId: d.project_id,
@@ -148,6 +151,7 @@ export function evolveApplication(state: ApplicationState, event: ApplicationEve
     const d = event.data
     return {
       exists: true,
+      kind: 'usage-record',
       owner: d.owner,
       name: d.name,
       projectId: '',

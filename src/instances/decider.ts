@@ -87,6 +87,12 @@ function sourceOf(actor: Actor): StatusSource {
   return actor.kind === 'service-vm' ? 'service-vm' : actor.kind
 }
 
+/** Whether ~okeanos may hold resources of the instance: it was requested here (a registered record has no
+ *  spec), or provisioning left a trace. */
+function builtHere(instance: Instance): boolean {
+  return instance.spec !== null || instance.provisioning !== null || instance.cluster !== null
+}
+
 /** Another owner's instance is indistinguishable from a missing one. */
 function visibleTo(state: InstanceState, id: string, actor: Actor): state is Instance {
   if (!state.exists) return false
@@ -172,6 +178,9 @@ export function decideInstance(command: InstanceCommand, state: InstanceState): 
       const instance = existing(state, command.id, command.actor)
       // The status family answers 404 for an instance that is already gone (upstream §3).
       if (instance.status === InstanceStatus.DESTROYED) throw notFound(messages.notFound)
+      // Marking a cluster we built dead would leave its VMs, network and public IP running, unreachable by any
+      // later destroy: it has to go through the destroy reactor like the user's DELETE.
+      if (builtHere(instance)) return [{ type: 'InstanceDestroyRequested', data: {} }]
       return [
         {
           type: 'InstanceStatusChanged',

@@ -19,8 +19,13 @@ export interface Deployment {
 
 export type Deployments = Readonly<Record<string, Deployment>>
 
-/** What the route knows of the application named in the request; null when the owner has no such application. */
-export interface AppRef {
+/** What the route knows of the application named in the request (src/domain/application.ts appRefOf); null when
+ *  the owner has no such application. Only a jar uploaded through POST /api/apps/ has a checked file name, a type
+ *  and a container to deploy from; a usage record a service VM keeps through the status family has none of them. */
+export type AppRef = UploadedJar | { kind: 'usage-record'; id: string }
+
+export interface UploadedJar {
+  kind: 'jar'
   id: string
   name: string
   type: JobType
@@ -115,8 +120,10 @@ export function decideDeployment(command: DeploymentCommand, status: InstanceSta
   }
 }
 
-function appOf(app: AppRef | null): AppRef {
-  if (!app) throw notFound(deploymentMessages.appNotFound)
+/** A usage record is no application to deploy or run: it answers as an unknown one, for every action (a withdraw
+ *  or stop of one could only act on what a deploy must never have put there). */
+function appOf(app: AppRef | null): UploadedJar {
+  if (app?.kind !== 'jar') throw notFound(deploymentMessages.appNotFound)
   return app
 }
 

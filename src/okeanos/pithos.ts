@@ -8,11 +8,14 @@
  * creates they are retried on transient failures, except a streamed PUT (a
  * stream cannot be replayed). Large objects go through the streaming calls
  * (`putObjectStream`, `getObjectStream`), which never hold the bytes in memory.
+ *
+ * Every account, container and object name is one path segment, checked before any request and encoded: a name
+ * like `../../<another uuid>/…` must never turn into another account's URL sent with the caller's token.
  */
 import type { Readable } from 'node:stream'
 import { OkeanosError } from './errors.js'
 import type { ByteSource } from './http-stream.js'
-import { OkeanosHttp, joinUrl } from './http.js'
+import type { OkeanosHttp } from './http.js'
 
 export interface ContainerInfo {
   name: string
@@ -48,6 +51,26 @@ export interface ObjectMeta {
 
 const notFound = (e: OkeanosError) => e.status === 404
 
+/** A name the client refuses to put in a Pithos URL. Not an OkeanosError: nothing was asked of ~okeanos. */
+export class PithosNameError extends Error {
+  constructor(
+    readonly what: 'account' | 'container' | 'object',
+    readonly value: string,
+  ) {
+    super(`${JSON.stringify(value)} is not a valid Pithos ${what} name: it must be one path segment (no '/', not '.' or '..', not empty, no control characters).`)
+    this.name = 'PithosNameError'
+  }
+}
+
+// Besides '/', a URL parser also reads a backslash as a separator, and '.' or '..' (even percent-encoded) as a step.
+const unsafeSegment = /[/\\\u0000-\u001f\u007f-\u009f]/
+
+/** One path segment of a Pithos URL, encoded; throws PithosNameError for anything else. */
+export function pithosSegment(what: PithosNameError['what'], value: string): string {
+  if (typeof value !== 'string' || value === '' || value === '.' || value === '..' || unsafeSegment.test(value)) throw new PithosNameError(what, value)
+  return encodeURIComponent(value)
+}
+
 export class PithosClient {
   constructor(
     private readonly http: OkeanosHttp,
@@ -55,12 +78,16 @@ export class PithosClient {
     readonly account: string,
   ) {}
 
-  private path(...parts: string[]): string {
-    return joinUrl(this.url, this.account, ...parts)
+  /** `{object-store}/{account}[/{container}[/{object}]]`, each name checked and encoded on its own. */
+  private path(container?: string, object?: string): string {
+    let url = `${this.url.replace(/\/+$/, '')}/${pithosSegment('account', this.account)}`
+    if (container !== undefined) url += `/${pithosSegment('container', container)}`
+    if (object !== undefined) url += `/${pithosSegment('object', object)}`
+    return url
   }
 
   async listContainers(): Promise<ContainerInfo[]> {
-    return (await this.http.request<ContainerInfo[] | undefined>('GET', joinUrl(this.url, this.account), { query: { format: 'json' } })) ?? []
+    return (await this.http.request<ContainerInfo[] | undefined>('GET', this.path(), { query: { format: 'json' } })) ?? []
   }
 
   /** PUT the container, charged to `project` if given. 'created' (201) or 'exists' (202). */

@@ -116,7 +116,9 @@ t.test('upload (TestApplicationUpload)', async (t) => {
 t.test('an upload cut short: an answer, nothing recorded, no partial file left', async (t) => {
   const dataDir = t.testdir()
   const uploads = join(dataDir, 'uploads')
-  const h = await startHarness(t, { dataDir, synchronous: 'normal', uploadIdleTimeoutMs: 1000 })
+  // The commands' body timeout is shorter than these uploads take: an upload is let off it.
+  const uploadMs = 4000
+  const h = await startHarness(t, { dataDir, synchronous: 'normal', uploadIdleTimeoutMs: 1000, timeouts: { headersMs: 1000, bodyMs: 1000, uploadMs } })
   const port = new URL(await h.service.app.listen({ port: 0, host: '127.0.0.1' })).port
   const leftovers = () => readdirSync(uploads)
   const fields = { type: 'batch', project_name: 'lambda.grnet.gr', description: 'desc', file: { filename: 'cut.jar', content: jar(64 * 1024) } }
@@ -196,13 +198,30 @@ t.test('an upload cut short: an answer, nothing recorded, no partial file left',
     const size = Math.ceil(slow.length / pieces)
     const { socket, received } = send(slow.subarray(0, size), slow.length)
     for (let i = 1; i < pieces; i++) {
-      await sleep(300) // 1.5 s in all, longer than the idle timeout, but never idle that long
+      await sleep(300) // 1.5 s in all, longer than the idle and body timeouts, but never idle that long
       t.equal(received(), '', 'no answer while it sends')
       socket.write(slow.subarray(i * size, (i + 1) * size))
     }
     await until('answered', () => received().includes('\r\n\r\n'))
     t.match(received(), /^HTTP\/1\.1 202 /)
     socket.destroy()
+  })
+
+  t.test('a client that trickles, never idle for long, is cut at the upload timeout: 408, no partial file left', async (t) => {
+    const before = await h.service.log.headPosition()
+    const { socket, answer } = send(payload.subarray(0, inFile), payload.length)
+    await until('receiving the file', () => leftovers().some((name) => name.endsWith('.part')))
+    const trickle = setInterval(() => socket.write(Buffer.alloc(16, 0x61)), 300)
+    t.teardown(() => clearInterval(trickle))
+    // Node checks its limits every second.
+    const response = await Promise.race([answer, sleep(uploadMs + 3000).then(() => 'no answer after the upload timeout')])
+    clearInterval(trickle)
+    t.match(response, /^HTTP\/1\.1 408 /, response)
+    t.same(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)), {
+      errors: [{ status: 408, detail: 'The request did not arrive in time (its headers within 1 s, an upload within 4 s); it was abandoned.' }],
+    })
+    await until('removing the partial file', () => !leftovers().some((name) => name.endsWith('.part')))
+    t.equal(await h.service.log.headPosition(), before, 'nothing appended')
   })
 
   t.test('afterwards the service still takes a whole upload', async (t) => {

@@ -19,7 +19,10 @@ t.test('a read right after a write sees it, with the replies cached', async (t) 
   t.equal((await details(created)).status.message, 'STARTED', 'details after a status update')
   t.equal((await list()).data[0].status.message, 'STARTED', 'the list after a status update')
 
-  const second = (await h.call('POST', '/api/lambda-instance/', { payload: { ...createBody, instance_name: 'second' } })).json().data[0].id
+  // A registered record, so that the status family's DELETE marks it DESTROYED at once (no destroy reactor here).
+  const second = randomUUID()
+  const registered = { uuid: second, name: 'second', instance_info: 'test_content', status: '0', failure_message: '' }
+  t.equal((await h.call('POST', '/api/lambda_instances/', { payload: registered })).statusCode, 202)
   t.equal((await list()).pagination.count, 2, 'the list after a create')
 
   t.equal((await h.call('DELETE', `/api/lambda_instances/${second}`)).statusCode, 202)

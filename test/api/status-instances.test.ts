@@ -86,6 +86,13 @@ t.test('destroy (mark destroyed)', async (t) => {
   })
   t.test('already destroyed: 404', async (t) => t.equal((await h.call('DELETE', `/api/lambda_instances/${id}/`)).statusCode, 404))
   t.test('missing: 404', async (t) => t.equal((await h.call('DELETE', `/api/lambda_instances/${randomUUID()}`)).statusCode, 404))
+  t.test('an instance requested here is destroyed by the destroy reactor, not marked dead', async (t) => {
+    const built = randomUUID()
+    await h.given(built, requestedBy(h.alice.id), statusChanged('0'))
+    t.equal((await h.call('DELETE', `/api/lambda_instances/${built}`)).statusCode, 202)
+    t.match((await h.service.log.readStream(`instance-${built}`)).at(-1), { type: 'InstanceDestroyRequested' })
+    t.equal((await h.call('GET', `/api/lambda-instances/${built}?filter=status`)).json().data[0].status.message, 'DESTROYING')
+  })
 })
 
 t.test('list: only own, destroyed included, raw, paginated', async (t) => {

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { statusChanged } from '../support/harness.js'
 import { createdAndStarted, lod, reportStatus, serviceWithData } from './support.js'
 
 // `lod events tail`: the last events, filtered by type or stream, and with --follow each new one as it comes.
@@ -38,7 +39,7 @@ t.test('--follow prints each event as the service commits it, until interrupted'
   await until(1)
   await reportStatus(h, id, '12')
   await h.call('DELETE', `/api/lambda-instances/${id}/`)
-  await h.call('DELETE', `/api/lambda_instances/${id}`)
+  await h.given(id, statusChanged('6'))
   await until(3)
   stop.abort()
   const run = await following

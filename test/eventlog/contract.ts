@@ -1,16 +1,20 @@
 import type { Test } from 'tap'
 import { randomUUID } from 'node:crypto'
+import { Type } from 'typebox'
+import { eventRules, type EventRules } from '../../src/platform/eventlog/event-rules.js'
 import {
   DuplicateEventError,
+  EventSchemaError,
   IdempotencyKeyReusedError,
   VersionConflictError,
   type EventLog,
   type NewEvent,
   type RecordedEvent,
 } from '../../src/platform/eventlog/port.js'
+import { unversioned } from '../../src/platform/eventlog/upcast.js'
 
 // The behaviour every EventLog adapter must have. An adapter's test file calls this with a factory that
-// gives a fresh, empty log each time.
+// gives a fresh, empty log each time, keeping to the event rules it is given (any event when none).
 
 const event = (type = 'Something', data: unknown = { n: 1 }): NewEvent => ({
   id: randomUUID(),
@@ -19,9 +23,11 @@ const event = (type = 'Something', data: unknown = { n: 1 }): NewEvent => ({
   metadata: { actor: 'tester' },
 })
 
-export function eventLogContract(t: Test, makeLog: () => Promise<EventLog>): void {
-  const fresh = async (t: Test) => {
-    const log = await makeLog()
+const counted = eventRules({ Counted: Type.Object({ n: Type.Integer() }) }, unversioned)
+
+export function eventLogContract(t: Test, makeLog: (rules?: EventRules) => Promise<EventLog>): void {
+  const fresh = async (t: Test, rules?: EventRules) => {
+    const log = await makeLog(rules)
     t.teardown(() => log.close())
     return log
   }
@@ -139,5 +145,31 @@ export function eventLogContract(t: Test, makeLog: () => Promise<EventLog>): voi
     const record = { scope: 'o', key: 'k', fingerprint: 'f', statusCode: 202, body: '{}' }
     await t.rejects(log.append('s-1', [event()], 'no_stream', { idempotency: record }), VersionConflictError)
     t.equal(await log.findIdempotency('o', 'k'), undefined)
+  })
+
+  t.test('an event that does not match its schema is refused and nothing is appended', async (t) => {
+    const log = await fresh(t, counted)
+    const seen: RecordedEvent[] = []
+    log.subscribe(0, (batch) => seen.push(...batch))
+    const record = { scope: 'o', key: 'k', fingerprint: 'f', statusCode: 202, body: '{}' }
+    // One turn of the event loop: the refused appends would share a group commit with the good ones.
+    const results = await Promise.allSettled([
+      log.append('good-1', [event('Counted', { n: 1 })], 'no_stream'),
+      log.append('bad-1', [event('Counted', { n: 'one' })], 'no_stream', { idempotency: record }),
+      log.append('bad-2', [event('Counted', { n: 2 }), event('Counted', {})], 'no_stream'),
+      log.append('bad-3', [event('Unheard', { n: 3 })], 'no_stream'),
+      log.append('bad-4', [{ ...event('Counted', { n: 4 }), metadata: {} as { actor: string } }], 'no_stream'),
+      log.append('good-2', [event('Counted', { n: 5 })], 'no_stream'),
+    ])
+    t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected', 'fulfilled'])
+    const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
+    for (const reason of reasons) t.type(reason, EventSchemaError)
+    t.match(reasons[0], { stream: 'bad-1', eventType: 'Counted', message: /^refused to append Counted to bad-1: data does not match the schema \(\/n / })
+    t.match(reasons[2], { message: /unknown event type/ })
+    t.match(reasons[3], { message: /metadata has no actor/ })
+    for (const stream of ['bad-1', 'bad-2', 'bad-3', 'bad-4']) t.same(await log.readStream(stream), [], `nothing of ${stream}`)
+    t.equal(await log.findIdempotency('o', 'k'), undefined, 'nor its idempotency record')
+    t.equal(await log.headPosition(), 2)
+    t.same(seen.map((e) => e.stream), ['good-1', 'good-2'], 'the good appends commit, and only they are delivered')
   })
 }

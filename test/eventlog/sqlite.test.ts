@@ -4,13 +4,13 @@ import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { eventLogContract } from './contract.js'
 
 t.test('contract, in memory', async (t) => {
-  eventLogContract(t, async () => new SqliteEventLog({ path: ':memory:' }))
+  eventLogContract(t, async (rules) => new SqliteEventLog({ path: ':memory:', ...(rules && { rules }) }))
 })
 
 t.test('contract, on disk with synchronous=FULL', async (t) => {
   const dir = t.testdir()
   let n = 0
-  eventLogContract(t, async () => new SqliteEventLog({ path: `${dir}/events-${n++}.db` }))
+  eventLogContract(t, async (rules) => new SqliteEventLog({ path: `${dir}/events-${n++}.db`, ...(rules && { rules }) }))
 })
 
 t.test('what was acknowledged is there after reopening the file', async (t) => {

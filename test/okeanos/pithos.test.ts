@@ -1,5 +1,6 @@
 import t from 'tap'
-import { Okeanos } from '../../src/okeanos/index.js'
+import { Readable } from 'node:stream'
+import { Okeanos, PithosNameError } from '../../src/okeanos/index.js'
 import { startEmulator, demoUsers, fastDelays, DEMO_PROJECT_ID, DEMO_PROJECT_NAME } from '../../src/okeanos/emulator/index.js'
 
 const emu = await startEmulator({ delays: fastDelays })
@@ -47,4 +48,34 @@ t.test('quota, missing container, other accounts', async (t) => {
   const foreign = await fetch(`${a.endpoints.objectStore}/${bob!.id}?format=json`, { headers: { 'x-auth-token': alice!.token } })
   t.equal(foreign.status, 403)
   t.match(await err(a.pithos.createContainer('elsewhere', '4c1d0b53-9ae4-4f6e-8d2b-7a5e3c9f1b20')), { status: 403 })
+})
+
+t.test('a name that is not one path segment is refused before any request; any other is encoded as one', async (t) => {
+  await a.pithos.createContainer(container, DEMO_PROJECT_ID)
+  t.teardown(async () => {
+    for (const object of await a.pithos.listObjects(container)) await a.pithos.deleteObject(container, object.name)
+    await a.pithos.deleteContainer(container)
+  })
+  const bad = [`../../${bob!.id}/${container}/x.jar`, '..', '.', '', 'a/b.jar', 'a\\b.jar', 'x\u0000.jar', 'x\n.jar', 'x\u007f.jar']
+  const before = emu.requests().length
+  for (const name of bad) {
+    const calls = [
+      a.pithos.putObject(container, name, Buffer.from('x')),
+      a.pithos.putObjectStream(container, name, Readable.from([Buffer.from('x')])),
+      a.pithos.getObject(container, name),
+      a.pithos.getObjectStream(container, name),
+      a.pithos.headObject(container, name),
+      a.pithos.deleteObject(container, name),
+      a.pithos.createContainer(name),
+      a.pithos.listObjects(name),
+      a.pithos.getObject(name, 'x.jar'),
+    ]
+    for (const error of await Promise.all(calls.map(err))) t.type(error, PithosNameError, JSON.stringify(name))
+  }
+  t.equal(emu.requests().length, before, 'no request reached ~okeanos')
+
+  const odd = 'a b?#%2e%2e&é.jar'
+  await a.pithos.putObject(container, odd, Buffer.from('odd'))
+  t.same((await a.pithos.listObjects(container)).map((o) => o.name), [odd], 'stored under exactly that name')
+  t.equal((await a.pithos.getObject(container, odd)).data.toString(), 'odd')
 })

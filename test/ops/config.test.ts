@@ -40,3 +40,33 @@ t.test('every bad variable is reported at once, and a secret is never echoed', a
   t.notMatch(error.message, 'hunter2')
   t.match(error.message, /^Invalid configuration \(see README "Configuration"\):\n {2}PORT/)
 })
+
+t.test('the timeouts and the limits on event streams: defaults, and each bad value named', async (t) => {
+  t.match(loadConfig({}), {
+    LOD_HEADERS_TIMEOUT_SECONDS: 20,
+    LOD_BODY_TIMEOUT_SECONDS: 30,
+    LOD_KEEP_ALIVE_TIMEOUT_SECONDS: 72,
+    LOD_UPLOAD_TIMEOUT_SECONDS: 3600,
+    LOD_SSE_MAX_STREAMS_PER_OWNER: 20,
+    LOD_SSE_MAX_STREAMS: 1000,
+  })
+  t.match(loadConfig({ LOD_BODY_TIMEOUT_SECONDS: '5', LOD_SSE_MAX_STREAMS: '50' }), { LOD_BODY_TIMEOUT_SECONDS: 5, LOD_SSE_MAX_STREAMS: 50 })
+  t.same(
+    problems({
+      LOD_HEADERS_TIMEOUT_SECONDS: '0',
+      LOD_BODY_TIMEOUT_SECONDS: 'soon',
+      LOD_KEEP_ALIVE_TIMEOUT_SECONDS: '-1',
+      LOD_UPLOAD_TIMEOUT_SECONDS: '100000',
+      LOD_SSE_MAX_STREAMS_PER_OWNER: '0',
+      LOD_SSE_MAX_STREAMS: '1.5',
+    }),
+    [
+      "LOD_HEADERS_TIMEOUT_SECONDS must be an integer from 1 to 600, got '0'",
+      "LOD_BODY_TIMEOUT_SECONDS must be an integer from 1 to 3600, got 'soon'",
+      "LOD_KEEP_ALIVE_TIMEOUT_SECONDS must be an integer from 1 to 3600, got '-1'",
+      "LOD_SSE_MAX_STREAMS_PER_OWNER must be an integer of at least 1, got '0'",
+      "LOD_SSE_MAX_STREAMS must be an integer of at least 1, got '1.5'",
+      "LOD_UPLOAD_TIMEOUT_SECONDS must be an integer from 1 to 86400, got '100000'",
+    ],
+  )
+})

@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { ApplicationEvent } from '../../src/applications/events.js'
+import { appRefOf } from '../../src/applications/app-ref.js'
 import { applicationDecider, applicationMessages } from '../../src/applications/decider.js'
 import { deciderSpec } from '../support/decider-spec.js'
 
@@ -35,4 +36,16 @@ t.test('delete: requested, then recorded; then the application is gone', async (
 t.test('status family: the counter cannot go below zero', async (t) => {
   spec.given([requested]).when({ type: 'ChangeTimesStarted', id, owner: 'alice', delta: -1 }).rejects(t, 'conflict', applicationMessages.counterAtZero)
   spec.given([requested, { type: 'AppTimesStartedChanged', data: { delta: 1 } }]).when({ type: 'ChangeTimesStarted', id, owner: 'alice', delta: -1 }).then(t, [{ type: 'AppTimesStartedChanged', data: { delta: -1 } }])
+})
+
+t.test('what a deployment command knows of an application: an uploaded jar, or a usage record with nothing to deploy', async (t) => {
+  const fold = (events: ApplicationEvent[]) => events.reduce(applicationDecider.evolve, applicationDecider.initialState())
+  t.same(appRefOf(id, fold([requested, uploaded]), 'alice'), {
+    kind: 'jar', id, name: 'app.jar', type: 'BATCH', container: 'lambda_applications_lambda.grnet.gr', executionEnvironmentName: '',
+  })
+  const registered: ApplicationEvent = { type: 'AppRegistered', data: { owner: 'alice', name: '../../bob/x.jar', description: '', status: '0', failure_message: '' } }
+  t.same(appRefOf(id, fold([registered]), 'alice'), { kind: 'usage-record', id })
+  t.equal(appRefOf(id, fold([requested]), 'bob'), null, "another owner's is unknown")
+  t.equal(appRefOf(id, fold([requested, { type: 'AppDeleteRequested', data: {} }, { type: 'AppDeleted', data: {} }]), 'alice'), null, 'a deleted one too')
+  t.equal(appRefOf(id, fold([]), 'alice'), null)
 })

@@ -5,7 +5,7 @@ import { Rejection } from '../../src/platform/rejection.js'
 
 // The job-slot rule (upstream §2.19): one batch and one streaming job per instance, decided by the instance.
 
-const batch = (id: string): AppRef => ({ id, name: `${id}.jar`, type: 'BATCH', container: 'c', executionEnvironmentName: 'env' })
+const batch = (id: string): AppRef => ({ kind: 'jar', id, name: `${id}.jar`, type: 'BATCH', container: 'c', executionEnvironmentName: 'env' })
 const fold = (events: DeploymentEvent[]): Deployments => events.reduce(evolveDeployments, {})
 const deployed = (id: string): DeploymentEvent[] => [
   { type: 'AppDeployRequested', data: { app_id: id, name: `${id}.jar`, type: 'BATCH', container: 'c' } },
@@ -41,4 +41,14 @@ t.test('order of checks: application missing, then instance status, then deploym
   t.same(refusal(() => decideDeployment({ type: 'DeployApp', app: null }, '1', {})), ['not_found', deploymentMessages.appNotFound])
   t.same(refusal(() => decideDeployment({ type: 'DeployApp', app: batch('a') }, '1', fold(deployed('a')))), ['conflict', deploymentMessages.cantDeploy('1')])
   t.same(refusal(() => decideDeployment({ type: 'StartApp', app: batch('a') }, '0', {})), ['not_found', deploymentMessages.notDeployed])
+})
+
+t.test("a status family's usage record cannot be deployed, started, withdrawn or stopped: it is no application", async (t) => {
+  const record: AppRef = { kind: 'usage-record', id: 'r' }
+  // Even beside deployments of its id (from a log written before this rule), nothing is asked of the master.
+  const given = fold([{ type: 'AppDeployRequested', data: { app_id: 'r', name: 'r.jar', type: 'BATCH', container: 'c' } }, { type: 'AppDeployed', data: { app_id: 'r' } }])
+  for (const type of ['DeployApp', 'WithdrawApp', 'StartApp', 'StopApp'] as const) {
+    t.same(refusal(() => decideDeployment({ type, app: record }, '0', {})), ['not_found', deploymentMessages.appNotFound], type)
+    t.same(refusal(() => decideDeployment({ type, app: record }, '0', given)), ['not_found', deploymentMessages.appNotFound], `${type}, deployed`)
+  }
 })

@@ -172,10 +172,26 @@ t.test('status changes (upstream §3)', async (t) => {
 
 t.test('mark destroyed (status family DELETE)', async (t) => {
   const mark = (actor: Actor = alice): InstanceCommand => ({ type: 'MarkInstanceDestroyed', id, actor })
-  t.test('marks it destroyed', async (t) =>
-    spec.given(inStatus(InstanceStatus.STARTED)).when(mark()).then(t, [
+  const registered: InstanceEvent = {
+    type: 'InstanceRegistered',
+    data: { owner: 'alice-uuid', name: 'n', instance_info: 'test_content', status: '0', failure_message: 'OK' },
+  }
+  t.test('a registered record, with no cluster of ours, is marked destroyed at once', async (t) =>
+    spec.given([registered]).when(mark()).then(t, [
       { type: 'InstanceStatusChanged', data: { status: '6', failure_message: '', source: 'user' } },
     ]))
+  t.test('its own service VM may mark it too', async (t) =>
+    spec.given([registered]).when(mark(ownVm)).then(t, [
+      { type: 'InstanceStatusChanged', data: { status: '6', failure_message: '', source: 'service-vm' } },
+    ]))
+  for (const from of [InstanceStatus.PENDING, InstanceStatus.STARTED, InstanceStatus.CLUSTER_FAILED, InstanceStatus.DESTROYING])
+    t.test(`an instance requested here (${instanceStatusName(from)}) is a destroy request, never a record marked dead`, async (t) =>
+      spec.given(inStatus(from)).when(mark()).then(t, [{ type: 'InstanceDestroyRequested', data: {} }]))
+  t.test('an instance whose provisioning started is a destroy request, whoever asks', async (t) =>
+    spec
+      .given([requested, { type: 'ProvisioningStarted', data: { project_id: 'p' } }, { type: 'ClusterResourceCreated', data: { kind: 'network', id: 'n1' } }])
+      .when(mark(ownVm))
+      .then(t, [{ type: 'InstanceDestroyRequested', data: {} }]))
   t.test('already destroyed is not found', async (t) =>
     spec.given(inStatus(InstanceStatus.DESTROYED)).when(mark()).rejects(t, 'not_found', messages.notFound))
   t.test("another owner's is not found", async (t) =>

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyMultipart from '@fastify/multipart'
 import { isValidJarName } from '../jar-name.js'
 import { applicationStream } from '../events.js'
+import { appRefOf } from '../app-ref.js'
 import { applicationMessages } from '../decider.js'
 import { instanceMessages, runInstanceCommand, type AppRef, type DeploymentCommand, type InstanceCommand } from '../../instances/index.js'
 import { HttpError, isUuid, success } from '../../platform/http/envelope.js'
@@ -160,11 +161,11 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
       if (!isUuid(instanceId)) throw new HttpError(404, instanceMessages.notFound)
       const { id } = request.params as { id: string }
       const user = ownerOf(request)
-      return runInstanceCommand(services, request, reply, () => {
-        const found = isUuid(id) ? apps.find(user.id, id.toLowerCase()) : undefined
-        const appRef: AppRef | null = found
-          ? { id: found.id, name: found.name, type: found.type as AppRef['type'], container: found.container, executionEnvironmentName: found.execution_environment_name }
-          : null
+      return runInstanceCommand(services, request, reply, async () => {
+        // From the application's own stream, not the read model's row: only the stream says whether it is an
+        // uploaded jar, and a usage record must never reach a deployment (its name would become a Pithos path).
+        const appId = isUuid(id) ? id.toLowerCase() : undefined
+        const appRef = appId ? appRefOf(appId, (await services.applications.load(applicationStream(appId))).state, user.id) : null
         return {
           statusCode: 202,
           body: success(202, `Your request to ${action} the specified application has been accepted`),

@@ -7,6 +7,7 @@ import { Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { FastifyRequest } from 'fastify'
 import { HttpError } from '../../platform/http/envelope.js'
+import { exemptFromBodyTimeout } from '../../platform/http/timeouts.js'
 
 // Receives a multipart upload: the form fields, and the file streamed to disk (never held in memory) while
 // its size and checksum are taken, whatever order the parts come in.
@@ -14,7 +15,8 @@ import { HttpError } from '../../platform/http/envelope.js'
 // A body may stop short of its closing boundary in three ways, and each must end in an answer, with the partial
 // file removed: the body ends (the parser's "Unexpected end of multipart data", which request.parts() passes off
 // as a normal end of the parts, so it is caught on the parser itself), the client disconnects, or the client
-// stops sending and keeps the connection open (the idle timeout).
+// stops sending and keeps the connection open (the idle timeout). An upload takes minutes: it is let off the
+// commands' body timeout, and bounded in all by the server's request timeout (plugins/timeouts.ts).
 
 export interface ReceivedFile {
   filename: string
@@ -58,6 +60,7 @@ function whenPiped(raw: IncomingMessage, piped: (parser: Writable) => void): () 
 }
 
 export async function receiveUpload(request: FastifyRequest, dir: string, options: UploadOptions): Promise<ReceivedUpload> {
+  exemptFromBodyTimeout(request)
   const raw = request.raw
   const fields: Record<string, string> = {}
   let file: ReceivedFile | undefined

@@ -9,7 +9,8 @@ import type { RecordedEvent } from '../../platform/eventlog/port.js'
 import { ownerOf } from '../../platform/http/auth.js'
 import { HttpError } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
-import { authErrors, StatusView } from '../../platform/http/schemas.js'
+import { authErrors, errors, StatusView } from '../../platform/http/schemas.js'
+import { StreamSlots, type StreamLimits } from '../../platform/http/stream-slots.js'
 import type { Services } from '../../app/services.js'
 import { InstanceIdParams } from './schemas.js'
 
@@ -17,7 +18,7 @@ import { InstanceIdParams } from './schemas.js'
 // polling. The current status comes first, then every change as it is committed; the stream ends after
 // DESTROYED. Each event's id is its log position: a client that reconnects with Last-Event-ID gets the changes
 // it missed instead of the current status. Comment lines every few seconds keep proxies from closing an
-// idle stream.
+// idle stream. The streams open at once are limited, per owner and in all (stream-slots.ts).
 
 interface StatusChange {
   position: number
@@ -47,11 +48,19 @@ const docs = {
       description: 'The stream of status events.',
       content: { 'text/event-stream': { schema: Type.String({ description: 'event: status / id: <position> / data: {…}' }) } },
     },
-    ...authErrors(404),
+    ...authErrors(404, 429),
+    503: {
+      ...errors(503)[503],
+      description: '~okeanos identity service unavailable, or too many streams open on the server (see `Retry-After`).',
+    },
   },
 }
 
-export async function instanceEventRoutes(app: FastifyInstance, { services, heartbeatMs }: { services: Services; heartbeatMs: number }) {
+export async function instanceEventRoutes(
+  app: FastifyInstance,
+  { services, heartbeatMs, limits }: { services: Services; heartbeatMs: number; limits: StreamLimits },
+) {
+  const slots = new StreamSlots(limits)
   const open = new Set<() => void>()
   // Open streams would hold the server open forever: closing the service ends them.
   app.addHook('preClose', async () => {
@@ -61,6 +70,7 @@ export async function instanceEventRoutes(app: FastifyInstance, { services, hear
   app.get('/api/lambda-instances/:id/events', { onRequest: app.requireOwner, config: { docs } }, async (request, reply) => {
     const id = instanceIdParam(request)
     const stream = instanceStream(id)
+    const release = slots.take(ownerOf(request).id)
     // Listen before reading, so that nothing committed in between is missed; what the read saw is skipped below.
     let queued: RecordedEvent[] | undefined = []
     let forward: (change: StatusChange) => void = () => {}
@@ -80,6 +90,7 @@ export async function instanceEventRoutes(app: FastifyInstance, { services, hear
       if (instanceOwner(events) !== ownerOf(request).id) throw new HttpError(404, instanceMessages.notFound)
     } catch (error) {
       subscription.close()
+      release()
       throw error
     }
 
@@ -96,11 +107,14 @@ export async function instanceEventRoutes(app: FastifyInstance, { services, hear
     const end = () => {
       clearInterval(heartbeat)
       subscription.close()
+      release()
       open.delete(end)
       if (!res.writableEnded) res.end()
     }
     open.add(end)
     res.on('close', end)
+    // A client that left while the stream was read has closed the response already: nothing will say so again.
+    if (res.destroyed) return end()
 
     const send = (change: StatusChange) => {
       if (res.writableEnded) return

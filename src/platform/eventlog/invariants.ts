@@ -1,6 +1,6 @@
-import { Compile } from 'typebox/compile'
 import type { TSchema } from 'typebox'
 import type { SqliteEventReader } from './sqlite-reader.js'
+import { eventRules } from './event-rules.js'
 import type { EventVersions } from './upcast.js'
 
 // The invariants of the event log that `lod verify` checks: each stream's versions run 0, 1, 2… without a hole,
@@ -46,7 +46,7 @@ export function checkLog(
   for (const d of duplicates) report({ check: 'unique ids', detail: `event id ${d.event_id} is stored ${d.n} times` })
   const streams = db.prepare<[], { n: number }>('SELECT count(DISTINCT stream) AS n FROM events').get()!.n
 
-  const validators = new Map(Object.entries(schemas).map(([type, schema]) => [type, Compile(schema)]))
+  const rules = eventRules(schemas, versions)
   const head = reader.head()
   let events = 0
   for (let position = 0; position < head; ) {
@@ -55,23 +55,8 @@ export function checkLog(
     for (const event of batch) {
       events++
       const where = `#${event.position} ${event.type} in ${event.stream}@${event.version}`
-      const validator = validators.get(event.type)
-      if (!validator) {
-        report({ check: 'decoding', detail: `${where}: unknown event type` })
-        continue
-      }
-      const current = versions.current(event.type)
-      if (event.storedVersion > current || event.storedVersion < 1) {
-        report({ check: 'decoding', detail: `${where}: stored as version ${event.storedVersion}, this code reads 1 to ${current}` })
-        continue
-      }
       try {
-        const data = event.data
-        if (!validator.Check(data)) {
-          const first = validator.Errors(data)[0]
-          report({ check: 'decoding', detail: `${where}: data does not match the schema${first ? ` (${first.instancePath || '/'} ${first.message})` : ''}` })
-        }
-        if (typeof event.metadata.actor !== 'string') report({ check: 'decoding', detail: `${where}: metadata has no actor` })
+        for (const problem of rules.problems(event)) report({ check: 'decoding', detail: `${where}: ${problem}` })
       } catch (error) {
         report({ check: 'decoding', detail: `${where}: ${(error as Error).message}` })
       }

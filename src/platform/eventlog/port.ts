@@ -87,6 +87,19 @@ export class IdempotencyKeyReusedError extends Error {
   }
 }
 
+/** An event that breaks its type's rules (unknown type or version, data off its schema, no actor): the append is
+ *  refused whole, so the log never holds what `lod verify` would report as undecodable. */
+export class EventSchemaError extends Error {
+  constructor(
+    readonly stream: string,
+    readonly eventType: string,
+    readonly problem: string,
+  ) {
+    super(`refused to append ${eventType} to ${stream}: ${problem}`)
+    this.name = 'EventSchemaError'
+  }
+}
+
 /** Receives committed events in position order, in batches. */
 export type EventHandler = (events: RecordedEvent[]) => void
 

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3'
+import type { EventRules } from './event-rules.js'
 import {
   DuplicateEventError,
+  EventSchemaError,
   IdempotencyKeyReusedError,
   VersionConflictError,
   type AppendOptions,
@@ -34,6 +36,9 @@ export interface SqliteEventLogOptions {
   /** The current version of each event type and the upcasters of the older ones (upcast.ts):
    *  appends are stamped with the current version, reads return the current shape. */
   versions?: EventVersions
+  /** The event types' rules (src/eventlog/event-rules.ts): an append breaking them is refused before it joins a
+   *  commit. Without them the log stores any type, as an adapter under test does. */
+  rules?: EventRules
 }
 
 interface Row {
@@ -101,6 +106,7 @@ export class SqliteEventLog implements EventLog {
   readonly db: Database.Database
   private readonly onSubscriberError: (error: unknown) => void
   private readonly versions: EventVersions
+  private readonly rules: EventRules | undefined
   private pending: PendingAppend[] = []
   private flushScheduled = false
   private readonly subscribers = new Set<EventHandler>()
@@ -127,6 +133,7 @@ export class SqliteEventLog implements EventLog {
     this.db.exec(schema)
     this.onSubscriberError = options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error))
     this.versions = options.versions ?? unversioned
+    this.rules = options.rules
     this.stmt = {
       streamVersion: this.db.prepare('SELECT max(version) AS v FROM events WHERE stream = ?'),
       insert: this.db.prepare(
@@ -169,6 +176,13 @@ export class SqliteEventLog implements EventLog {
   append(stream: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event log is closed'))
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'))
+    // Checked before the append joins a group commit: a refused one writes nothing (not its idempotency record
+    // either) and its neighbours in the commit never see it.
+    if (this.rules)
+      for (const event of events) {
+        const problem = this.rules.refusal(event)
+        if (problem !== undefined) return Promise.reject(new EventSchemaError(stream, event.type, problem))
+      }
     return new Promise((resolve, reject) => {
       this.pending.push({ stream, events, expected, options, resolve, reject })
       if (!this.flushScheduled) {

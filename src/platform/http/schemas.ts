@@ -39,11 +39,12 @@ const errorMeanings: Record<number, string> = {
   401: 'Missing or invalid `Authorization: Token <token>`.',
   404: 'No such route, or no such instance for this owner (a malformed id is a missing one).',
   405: 'Method not allowed on this path (the `Allow` header lists the allowed ones).',
-  408: 'The upload sent nothing for `LOD_UPLOAD_IDLE_TIMEOUT_SECONDS`; it was abandoned (the connection is closed).',
+  408: 'The request took too long to arrive (a command body `LOD_BODY_TIMEOUT_SECONDS`, an upload `LOD_UPLOAD_TIMEOUT_SECONDS`, or an upload sent nothing for `LOD_UPLOAD_IDLE_TIMEOUT_SECONDS`); it was abandoned and the connection closed.',
   409: 'Refused in the current state (see the detail), or a concurrent change: retry.',
   413: 'Body too large.',
   415: 'Unsupported media type: send JSON, urlencoded or multipart forms.',
   422: 'Idempotency-Key already used for a different request.',
+  429: 'Too many event streams of this owner open (`LOD_SSE_MAX_STREAMS_PER_OWNER`): close one first.',
   500: 'Internal error; the detail carries the request id.',
   502: '~okeanos answered with an error.',
   503: '~okeanos identity service unavailable.',
@@ -59,7 +60,7 @@ export function errors(...statuses: number[]): Record<number, TSchema> {
 /** The errors every authenticated route may answer, plus the route's own. */
 export const authErrors = (...statuses: number[]) => errors(401, 405, 503, ...statuses)
 /** ... and those of a command route (a body, an optional Idempotency-Key). */
-export const commandErrors = (...statuses: number[]) => authErrors(400, 413, 415, 422, ...statuses)
+export const commandErrors = (...statuses: number[]) => authErrors(400, 408, 413, 415, 422, ...statuses)
 
 export function success(description: string, data?: TSchema, extra: Record<string, TSchema> = {}) {
   return Type.Object(
