@@ -156,7 +156,9 @@ t.test('open streams are limited per owner (429) and in all (503); a stream that
 
   // The stream ends after DESTROYED: its slot is free too.
   await again.next()
-  await h.call('DELETE', `/api/lambda_instances/${a3}`)
+  // As the destroy reactor would end it (this harness runs none).
+  await h.call('DELETE', `/api/lambda-instances/${a3}/`)
+  await h.given(a3, statusChanged('6'))
   for (let event = await again.next(); event; event = await again.next());
   // Refusals (a missing instance) take no slot either.
   for (let i = 0; i < 3; i++) t.equal((await refused(randomUUID(), h.alice.token))?.status, 404)
