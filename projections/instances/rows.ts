@@ -36,7 +36,7 @@ export type InstanceRow = [
 export function newRow(id: string, event: Extract<InstanceEvent, { type: 'InstanceRequested' | 'InstanceRegistered' }>, position: number): InstanceRow {
   const { status, failureMessage } = statusAfter(event)!
   const { owner, name, instance_info } = event.data
-  // What a create stores needs no rendering: the details concatenate it (instance-json.ts).
+  // What a create stores needs no rendering: the details concatenate it (json.ts).
   const head = isPlainInfo(instance_info) ? null : renderInfoHead(id, name, instance_info)
   return [id, owner, name, status, failureMessage, JSON.stringify(instance_info), null, position, head]
 }

@@ -18,7 +18,7 @@ export const ConfigSchema = Type.Object({
   LOD_AUTH_NEGATIVE_CACHE_SECONDS: Type.Integer({ minimum: 0, default: 10, description: 'How long an invalid token is remembered.' }),
   LOD_OKEANOS_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000, description: 'Timeout of every ~okeanos call.' }),
   LOD_BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest command body.' }),
-  // The timeouts' defaults are argued in src/http/plugins/timeouts.ts.
+  // The timeouts' defaults are argued in src/platform/http/timeouts.ts.
   LOD_HEADERS_TIMEOUT_SECONDS: Type.Integer({
     minimum: 1,
     maximum: 600,

@@ -29,7 +29,7 @@ export interface AppDeps extends AuthDeps {
   /** Server-Sent Events streams open at once, of one owner and in all; 20 and 1000 by default. */
   sseMaxStreamsPerOwner?: number
   sseMaxStreams?: number
-  /** How long a client may take to send a request (plugins/timeouts.ts). */
+  /** How long a client may take to send a request (src/platform/http/timeouts.ts). */
   timeouts?: Partial<RequestTimeouts>
   /** Node.js process metrics on /metrics; on by default. */
   processMetrics?: boolean
@@ -45,7 +45,7 @@ export interface AppDeps extends AuthDeps {
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
 
 /** The client's X-Request-Id when it is short and plain, else a new one. */
-export function requestIdOf(header: string | string[] | undefined): string {
+function requestIdOf(header: string | string[] | undefined): string {
   return typeof header === 'string' && requestIdPattern.test(header) ? header : randomUUID()
 }
 

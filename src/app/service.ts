@@ -57,7 +57,7 @@ export interface ServiceOptions {
   sseMaxStreamsPerOwner?: number
   sseMaxStreams?: number
   /** How long a client may take to send its request's headers, a command's body, an upload; how long an idle
-   *  connection is kept (defaults in http/plugins/timeouts.ts). */
+   *  connection is kept (defaults in src/platform/http/timeouts.ts). */
   timeouts?: Partial<RequestTimeouts>
   /** Node.js process metrics on /metrics (on by default). */
   processMetrics?: boolean

@@ -4,14 +4,14 @@ import { Type, type Static } from 'typebox'
 // slots, so "one batch and one streaming job" is decided in one place.
 
 /** The slot a job takes on an instance: an application's type, as the instance sees it. */
-export const JobType = Type.Union([Type.Literal('BATCH'), Type.Literal('STREAMING')])
-export type JobType = Static<typeof JobType>
+export const JobSlot = Type.Union([Type.Literal('BATCH'), Type.Literal('STREAMING')])
+export type JobSlot = Static<typeof JobSlot>
 
 const AppRef = Type.Object({ app_id: Type.String() })
 
 /** Deployment and job events, in the instance's stream. */
 export const deploymentEventSchemas = {
-  AppDeployRequested: Type.Object({ app_id: Type.String(), name: Type.String(), type: JobType, container: Type.String() }),
+  AppDeployRequested: Type.Object({ app_id: Type.String(), name: Type.String(), type: JobSlot, container: Type.String() }),
   AppDeployed: AppRef,
   AppDeployFailed: Type.Object({ app_id: Type.String(), failure_message: Type.String() }),
   AppWithdrawRequested: AppRef,

@@ -1,4 +1,4 @@
-import type { DeploymentEvent, JobType } from './deployment-events.js'
+import type { DeploymentEvent, JobSlot } from './deployment-events.js'
 import { conflict, notFound } from '../platform/rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
 
@@ -10,7 +10,7 @@ export type JobPhase = 'stopped' | 'starting' | 'started' | 'stopping'
 
 export interface Deployment {
   name: string
-  type: JobType
+  type: JobSlot
   container: string
   /** `deploying` until the jar is on the master, `withdrawing` until it is gone. */
   phase: 'deploying' | 'deployed' | 'withdrawing'
@@ -19,7 +19,7 @@ export interface Deployment {
 
 export type Deployments = Readonly<Record<string, Deployment>>
 
-/** What the route knows of the application named in the request (src/domain/application.ts appRefOf); null when
+/** What the route knows of the application named in the request (appRefOf in src/applications/app-ref.ts); null when
  *  the owner has no such application. Only a jar uploaded through POST /api/apps/ has a checked file name, a type
  *  and a container to deploy from; a usage record a service VM keeps through the status family has none of them. */
 export type AppRef = UploadedJar | { kind: 'usage-record'; id: string }
@@ -28,7 +28,7 @@ export interface UploadedJar {
   kind: 'jar'
   id: string
   name: string
-  type: JobType
+  type: JobSlot
   container: string
   executionEnvironmentName: string
 }
@@ -55,14 +55,14 @@ export const deploymentMessages = {
   notDeployed: 'The specified application is not deployed on the specified lambda instance.',
   alreadyStarted: 'The specified application on the specified lambda instance has already been started.',
   alreadyStopped: 'The specified application on the specified lambda instance has already been stopped.',
-  slotTaken: (type: JobType) => `The ${type.toLowerCase()} job on the specified lambda instance has already been started.`,
-  slotFree: (type: JobType) => `The ${type.toLowerCase()} job on the specified lambda instance has already been stopped.`,
+  slotTaken: (type: JobSlot) => `The ${type.toLowerCase()} job on the specified lambda instance has already been started.`,
+  slotFree: (type: JobSlot) => `The ${type.toLowerCase()} job on the specified lambda instance has already been stopped.`,
 } as const
 
 const running = (job: JobPhase) => job !== 'stopped'
 
 /** Whether some application of this type holds the instance's job slot. */
-export function slotTaken(deployments: Deployments, type: JobType): boolean {
+export function slotTaken(deployments: Deployments, type: JobSlot): boolean {
   return Object.values(deployments).some((d) => d.type === type && running(d.job))
 }
 

@@ -16,7 +16,7 @@ import { exemptFromBodyTimeout } from '../../platform/http/timeouts.js'
 // file removed: the body ends (the parser's "Unexpected end of multipart data", which request.parts() passes off
 // as a normal end of the parts, so it is caught on the parser itself), the client disconnects, or the client
 // stops sending and keeps the connection open (the idle timeout). An upload takes minutes: it is let off the
-// commands' body timeout, and bounded in all by the server's request timeout (plugins/timeouts.ts).
+// commands' body timeout, and bounded in all by the server's request timeout (src/platform/http/timeouts.ts).
 
 export interface ReceivedFile {
   filename: string

@@ -36,7 +36,7 @@ export interface SqliteEventLogOptions {
   /** The current version of each event type and the upcasters of the older ones (upcast.ts):
    *  appends are stamped with the current version, reads return the current shape. */
   versions?: EventVersions
-  /** The event types' rules (src/eventlog/event-rules.ts): an append breaking them is refused before it joins a
+  /** The event types' rules (event-rules.ts): an append breaking them is refused before it joins a
    *  commit. Without them the log stores any type, as an adapter under test does. */
   rules?: EventRules
 }

@@ -8,12 +8,12 @@ import { HttpError } from './envelope.js'
 // A host name (letters, digits, '-', '_', dots), an IPv4 address, or an IPv6 one in brackets; a port up to 65535.
 const hostPattern = /^(?:[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/
 
-export function isWellFormedHost(host: string): boolean {
+function isWellFormedHost(host: string): boolean {
   const match = hostPattern.exec(host)
   return match !== null && (match[1] === undefined || Number(match[1]) <= 65535)
 }
 
-export const malformedHostMessage = 'Malformed Host header.'
+const malformedHostMessage = 'Malformed Host header.'
 
 declare module 'fastify' {
   interface FastifyRequest {

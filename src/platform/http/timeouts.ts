@@ -42,7 +42,7 @@ const checkEveryMs = 1_000
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10
 
-export const timeoutMessages = {
+const timeoutMessages = {
   body: (ms: number) => `The request body did not arrive within ${seconds(ms)} s; it was abandoned. Send the whole body at once.`,
   request: (timeouts: RequestTimeouts) =>
     `The request did not arrive in time (its headers within ${seconds(timeouts.headersMs)} s, an upload within ` +
