@@ -46,7 +46,8 @@ export type InstanceCommand =
       status: InstanceStatusCode
       failureMessage: string
     }
-  | { type: 'RunInstanceAction'; id: string; actor: Actor; action: string }
+  | { type: 'StartInstance'; id: string; actor: Actor }
+  | { type: 'StopInstance'; id: string; actor: Actor }
   | { type: 'DestroyInstance'; id: string; actor: Actor }
   | { type: 'MarkInstanceDestroyed'; id: string; actor: Actor }
   | { type: 'ChangeInstanceStatus'; id: string; actor: Actor; status: InstanceStatusCode; failureMessage: string }
@@ -111,6 +112,17 @@ function existing(state: InstanceState, id: string, actor: Actor): Instance {
   return state
 }
 
+/** What the API's action parameter names, read at the edge; anything else is refused by refuseUnknownAction. */
+export type InstanceAction = 'start' | 'stop'
+export const instanceActionCommands = { start: 'StartInstance', stop: 'StopInstance' } as const
+
+/** An action the API does not know: invalid, but only once the caller may see the instance, which is looked up
+ *  first (an unknown id answers 404 whatever the action). */
+export function refuseUnknownAction(state: InstanceState, id: string, actor: Actor): never {
+  existing(state, id, actor)
+  throw invalid(messages.badAction)
+}
+
 export function decideInstance(command: InstanceCommand, state: InstanceState): InstanceEvent[] {
   switch (command.type) {
     case 'DeployApp':
@@ -151,21 +163,20 @@ export function decideInstance(command: InstanceCommand, state: InstanceState): 
         },
       ]
 
-    case 'RunInstanceAction': {
+    case 'StartInstance': {
       const instance = existing(state, command.id, command.actor)
-      if (command.action === 'start') {
-        if (instance.status === InstanceStatus.STARTED) throw conflict(messages.alreadyStarted)
-        if (instance.status !== InstanceStatus.STOPPED && instance.status !== InstanceStatus.FAILED)
-          throw conflict(messages.cantStart(instance.status))
-        return [{ type: 'InstanceStartRequested', data: {} }]
-      }
-      if (command.action === 'stop') {
-        if (instance.status === InstanceStatus.STOPPED) throw conflict(messages.alreadyStopped)
-        if (instance.status !== InstanceStatus.STARTED && instance.status !== InstanceStatus.FAILED)
-          throw conflict(messages.cantStop(instance.status))
-        return [{ type: 'InstanceStopRequested', data: {} }]
-      }
-      throw invalid(messages.badAction)
+      if (instance.status === InstanceStatus.STARTED) throw conflict(messages.alreadyStarted)
+      if (instance.status !== InstanceStatus.STOPPED && instance.status !== InstanceStatus.FAILED)
+        throw conflict(messages.cantStart(instance.status))
+      return [{ type: 'InstanceStartRequested', data: {} }]
+    }
+
+    case 'StopInstance': {
+      const instance = existing(state, command.id, command.actor)
+      if (instance.status === InstanceStatus.STOPPED) throw conflict(messages.alreadyStopped)
+      if (instance.status !== InstanceStatus.STARTED && instance.status !== InstanceStatus.FAILED)
+        throw conflict(messages.cantStop(instance.status))
+      return [{ type: 'InstanceStopRequested', data: {} }]
     }
 
     case 'DestroyInstance': {

@@ -303,6 +303,8 @@ t.test('start and stop (§8.2 TestLambdaInstanceStart/Stop/Action)', async (t) =
     const res = await act(await inStatus('0'), 'reboot')
     t.same([res.statusCode, res.json().errors], [400, [{ status: 400, detail: 'action POST parameter can be used with start or stop value.' }]])
   })
+  t.test('a non-existent action on a missing instance: 404 (the instance is looked up first)', async (t) =>
+    t.equal((await act(randomUUID(), 'reboot')).statusCode, 404))
   t.test('no action at all: 400', async (t) => {
     const res = await h.call('POST', `/api/lambda-instances/${await inStatus('0')}/`)
     t.equal(res.statusCode, 400)

@@ -8,6 +8,8 @@ import { Rejection, type RejectionKind } from '../../src/platform/rejection.js'
 export function deciderSpec<C, E, S>(decider: Decider<C, E, S>) {
   return {
     given: (history: E[]) => ({
+      /** The state the history leaves, for the rules that are plain functions of it. */
+      state: () => history.reduce(decider.evolve, decider.initialState()),
       when: (command: C) => {
         const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState()))
         return {

@@ -4,6 +4,8 @@ import { validateInstanceSpec } from '../spec.js'
 import { actorOf, ownerOf } from '../../platform/http/auth.js'
 import { HttpError, success } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
+import { instanceStream } from '../events.js'
+import { instanceActionCommands, refuseUnknownAction, type InstanceAction } from '../decider.js'
 import { runInstanceCommand } from './run-command.js'
 import type { Services } from '../../app/services.js'
 
@@ -40,12 +42,16 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
   )
 
   app.post('/api/lambda-instances/:id', owner, async (request, reply) =>
-    runInstanceCommand(services, request, reply, () => {
+    runInstanceCommand(services, request, reply, async () => {
+      const id = instanceIdParam(request)
+      const actor = actorOf(request)
       const action = (request.body as { action?: unknown } | undefined)?.action
+      if (!Object.hasOwn(instanceActionCommands, action as PropertyKey))
+        refuseUnknownAction((await services.instances.load(instanceStream(id))).state, id, actor)
       return {
         statusCode: 202,
         body: success(202, 'Your request has been accepted'),
-        command: { type: 'RunInstanceAction', id: instanceIdParam(request), actor: actorOf(request), action: typeof action === 'string' ? action : '' },
+        command: { type: instanceActionCommands[action as InstanceAction], id, actor },
         keepOwnerToken: true,
       }
     }),
