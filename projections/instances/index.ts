@@ -1,3 +1,3 @@
 // What the instances read model offers the others.
 
-export type { Page } from './queries.js'
+export type { InstanceQueries, Page } from './queries.js'

@@ -10,18 +10,23 @@ import { installOpenApi } from '../platform/http/openapi.js'
 import type { Operations } from '../platform/http/operations.js'
 import { bodyDeadline, defaultTimeouts, installBodyTimeout, serverTimeoutOptions, type RequestTimeouts } from '../platform/http/timeouts.js'
 import { healthRoutes } from '../platform/http/health.js'
-import { historyRoutes } from '../instances/routes/history.js'
-import { instanceEventRoutes } from '../instances/routes/events-stream.js'
-import { instanceQueryRoutes } from '../instances/routes/queries.js'
-import { instanceRoutes } from '../instances/routes/commands.js'
-import { statusInstanceRoutes } from '../instances/routes/status-family.js'
-import { okeanosInfoRoutes } from '../instances/routes/okeanos-info.js'
-import { appRoutes, appUploadRoutes } from '../applications/routes/apps.js'
-import { statusApplicationRoutes } from '../applications/routes/status-family.js'
-import type { Services } from './services.js'
+import {
+  historyRoutes,
+  instanceEventRoutes,
+  instanceQueryRoutes,
+  instanceRoutes,
+  okeanosInfoRoutes,
+  statusInstanceRoutes,
+  type InstanceServices,
+  type OkeanosConnect,
+} from '../instances/index.js'
+import { appRoutes, appUploadRoutes, statusApplicationRoutes, type ApplicationServices } from '../applications/index.js'
 
 export interface AppDeps extends AuthDeps {
-  services: Services
+  instanceServices: InstanceServices
+  applicationServices: ApplicationServices
+  /** A ~okeanos client acting with the user's token (the create form's choices read through it). */
+  okeanos: OkeanosConnect
   /** What /healthz, /readyz and /metrics report. */
   operations: Operations
   /** Time between the heartbeats of a Server-Sent Events stream; 15 s by default. */
@@ -94,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { operations: deps.operations })
 
   // Queries take no body: outside the context below, no body parser's hooks run for them.
-  await app.register(instanceQueryRoutes, { services: deps.services })
+  await app.register(instanceQueryRoutes, { services: deps.instanceServices })
 
   // Command endpoints take JSON, forms and multipart forms alike (the seeds' curl examples use -F).
   await app.register(async (api) => {
@@ -103,14 +108,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       attachFieldsToBody: 'keyValues',
       limits: { fieldSize: bodyLimit, fields: 100, files: 0, parts: 101 },
     })
-    await api.register(instanceRoutes, { services: deps.services })
-    await api.register(statusInstanceRoutes, { services: deps.services })
-    await api.register(okeanosInfoRoutes, { services: deps.services })
-    await api.register(appRoutes, { services: deps.services })
-    await api.register(statusApplicationRoutes, { services: deps.services })
-    await api.register(historyRoutes, { services: deps.services })
+    await api.register(instanceRoutes, { services: deps.instanceServices })
+    await api.register(statusInstanceRoutes, { services: deps.instanceServices })
+    await api.register(okeanosInfoRoutes, { okeanos: deps.okeanos })
+    await api.register(appRoutes, { services: deps.applicationServices })
+    await api.register(statusApplicationRoutes, { services: deps.applicationServices })
+    await api.register(historyRoutes, { services: deps.instanceServices })
     await api.register(instanceEventRoutes, {
-      services: deps.services,
+      services: deps.instanceServices,
       heartbeatMs: deps.sseHeartbeatMs ?? 15_000,
       // Each stream holds a socket and a subscription to the log: 20 cover an owner watching every instance
       // of a dashboard; 1000 keep streams from taking the file descriptors the rest needs (commonly 1024 a
@@ -119,7 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     })
   })
   // Uploads stream to disk: their multipart parser is not the one above, which takes small forms whole.
-  await app.register(appUploadRoutes, { services: deps.services })
+  await app.register(appUploadRoutes, { services: deps.applicationServices })
 
   app.answerWrongMethods()
   return app

@@ -7,12 +7,13 @@ import { CommandHandler } from '../platform/command-handler.js'
 import { applicationDecider } from '../applications/decider.js'
 import { instanceDecider } from '../instances/decider.js'
 import { applicationQueries } from '../../projections/applications/projection.js'
-import { defaultVmChoices, lambdaVmChoices } from '../instances/spec.js'
+import { lambdaVmChoicesOf } from '../instances/spec.js'
 import { eventRules } from '../platform/eventlog/event-rules.js'
 import { SqliteEventLog } from '../platform/eventlog/sqlite.js'
 import { buildApp } from './http.js'
 import { listenUrl } from '../platform/http/links.js'
-import type { Services } from './services.js'
+import type { InstanceServices } from '../instances/index.js'
+import type { ApplicationServices } from '../applications/index.js'
 import type { RequestTimeouts } from '../platform/http/timeouts.js'
 import { authenticate } from '../okeanos/identity.js'
 import { Okeanos } from '../okeanos/index.js'
@@ -126,38 +127,30 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     invalidTtlMs: options.authNegativeCacheTtlMs ?? 10_000,
   })
 
-  const services: Services = {
+  const connect = (token: string) => Okeanos.connect(options.identityUrl, token, { timeoutMs })
+  const instanceServices: InstanceServices = {
     log,
     instances: new CommandHandler(log, instanceDecider),
     instanceQueries: instances.queries(),
+    rememberOwnerToken: (subjectId, token) => secrets.replace(subjectId, 'owner-token', token),
+    vmChoices: (token) => lambdaVmChoicesOf(async () => (await connect(token)).compute.flavorSizes()),
+  }
+  const applicationServices: ApplicationServices = {
+    log,
+    instances: instanceServices.instances,
+    rememberOwnerToken: instanceServices.rememberOwnerToken,
+    instanceQueries: instanceServices.instanceQueries,
     applications: new CommandHandler(log, applicationDecider),
     applicationQueries: applicationQueries(readDb),
+    activeProjects: async (token) => (await connect(token)).account.activeProjects(),
     uploadsDir,
     uploadLimit: options.uploadLimit ?? 256 * 1024 * 1024,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
-    okeanos: (token) => Okeanos.connect(options.identityUrl, token, { timeoutMs }),
-    async flavorChoices(okeanos) {
-      const flavors = (await okeanos.compute.listFlavors()).filter((flavor) => flavor['SNF:allow_create'])
-      const sorted = (values: number[]) => [...new Set(values)].sort((a, b) => a - b)
-      return {
-        vcpus: sorted(flavors.map((f) => f.vcpus)),
-        ram: sorted(flavors.map((f) => f.ram)),
-        disk: sorted(flavors.map((f) => f.disk)),
-      }
-    },
-    rememberOwnerToken(instanceId, token) {
-      secrets.replace(instanceId, 'owner-token', token)
-    },
-    async vmChoices(token) {
-      try {
-        return lambdaVmChoices(await services.flavorChoices(await services.okeanos(token)))
-      } catch {
-        return defaultVmChoices
-      }
-    },
   }
   const app = await buildApp({
-    services,
+    instanceServices,
+    applicationServices,
+    okeanos: connect,
     ownerTokens,
     secrets,
     ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
@@ -183,7 +176,6 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   })
   appLog = app.log
 
-  const queries = services.instanceQueries
   const service: Service = {
     app,
     log,
@@ -195,8 +187,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       const settings = options.reactors ?? {}
       service.reactors = new ReactorRunner({
         deps: {
-          instances: services.instances,
-          applications: services.applications,
+          instances: instanceServices.instances,
+          applications: applicationServices.applications,
           uploadsDir,
           secrets,
           settings: {
@@ -212,10 +204,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
             ssh: settings.ssh ?? { port: 22 },
           },
         },
-        unfinished: () => queries.unfinished(),
-        withDeployments: () => services.applicationQueries.instancesWithDeployments(),
-        uploading: () => services.applicationQueries.uploading(),
-        applicationIds: () => services.applicationQueries.ids(),
+        unfinished: () => instanceServices.instanceQueries.unfinished(),
+        withDeployments: () => applicationServices.applicationQueries.instancesWithDeployments(),
+        uploading: () => applicationServices.applicationQueries.uploading(),
+        applicationIds: () => applicationServices.applicationQueries.ids(),
         concurrency: settings.concurrency ?? 8,
         onError: (error, instanceId, kind) => app.log.warn({ err: error, instanceId, job: kind }, 'reactor job failed'),
       })

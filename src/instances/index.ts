@@ -1,8 +1,18 @@
-// What the instances slice offers the other slices and read models: an application is deployed, started and
-// stopped by commands on the instance, which owns the job slots.
+// What the instances slice offers the composition root, the other slices and read models. An application is
+// deployed, started and stopped by commands on the instance, which owns the job slots; what the slice needs is
+// in services.ts.
 
 export { instanceCategory, instanceStream, type InstanceEvent } from './events.js'
 export { messages as instanceMessages, type InstanceCommand } from './decider.js'
 export type { AppRef, Deployment, DeploymentCommand } from './deployments.js'
 export { instanceStatusView, type InstanceStatusCode } from './statuses.js'
 export { runInstanceCommand } from './routes/run-command.js'
+export type { InstanceCommandServices, InstanceServices } from './services.js'
+
+// The routes, registered by the composition root (src/app/http.ts) in the contexts they need.
+export { instanceRoutes } from './routes/commands.js'
+export { instanceQueryRoutes } from './routes/queries.js'
+export { statusInstanceRoutes } from './routes/status-family.js'
+export { okeanosInfoRoutes, type OkeanosConnect } from './routes/okeanos-info.js'
+export { historyRoutes } from './routes/history.js'
+export { instanceEventRoutes } from './routes/events-stream.js'

@@ -22,6 +22,16 @@ export function lambdaVmChoices(allowed: VmChoices): VmChoices {
   return { vcpus: at(allowed.vcpus, 2), ram: at(allowed.ram, 2048), disk: at(allowed.disk, 10) }
 }
 
+/** The sizes a lambda instance may take out of the flavors' sizes; the original's defaults when ~okeanos cannot
+ *  say what its flavors are. */
+export async function lambdaVmChoicesOf(flavorSizes: () => Promise<VmChoices>): Promise<VmChoices> {
+  try {
+    return lambdaVmChoices(await flavorSizes())
+  } catch {
+    return defaultVmChoices
+  }
+}
+
 export interface FieldError {
   field: string
   message: string

@@ -134,6 +134,13 @@ export class ComputeClient {
     return (await this.http.request<{ flavors: Flavor[] }>('GET', joinUrl(this.url, 'flavors/detail'))).flavors
   }
 
+  /** The sizes the creatable flavors offer: each list sorted, without repeats. */
+  async flavorSizes(): Promise<{ vcpus: number[]; ram: number[]; disk: number[] }> {
+    const flavors = (await this.listFlavors()).filter((flavor) => flavor['SNF:allow_create'])
+    const sorted = (values: number[]) => [...new Set(values)].sort((a, b) => a - b)
+    return { vcpus: sorted(flavors.map((f) => f.vcpus)), ram: sorted(flavors.map((f) => f.ram)), disk: sorted(flavors.map((f) => f.disk)) }
+  }
+
   async getFlavor(id: number): Promise<Flavor> {
     return (await this.http.request<{ flavor: Flavor }>('GET', joinUrl(this.url, 'flavors', id))).flavor
   }

@@ -12,7 +12,8 @@ import { HttpError, isUuid, success } from '../../platform/http/envelope.js'
 import { idempotent } from '../../platform/http/idempotency.js'
 import { pageRequest, paged } from '../../platform/http/pagination.js'
 import { actorOf, ownerOf } from '../../platform/http/auth.js'
-import { eventMetadata, type Services } from '../../app/services.js'
+import { eventMetadata } from '../../platform/http/event-metadata.js'
+import type { ApplicationServices } from '../services.js'
 import { receiveUpload } from './upload.js'
 
 // Applications, hyphen spelling (API.md "Applications"; upstream §2.11–§2.19): jars uploaded to Pithos, then
@@ -37,7 +38,7 @@ function appIdParam(request: FastifyRequest): string {
 }
 
 /** Uploading: a multipart body streamed to disk, in a context of its own (the other routes take small forms). */
-export async function appUploadRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function appUploadRoutes(app: FastifyInstance, { services }: { services: ApplicationServices }) {
   await app.register(fastifyMultipart, { limits: { fileSize: services.uploadLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } })
   const owner = { onRequest: app.requireOwner }
 
@@ -60,7 +61,7 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
       // answered from here on, before the rules below that its first attempt would now break.
       request.body = { ...fields, file: { name: file.filename, size: file.size, sha256: file.sha256 } }
       return await idempotent(services.log, request, reply, async () => {
-        const projects = await (await services.okeanos(request.token!)).account.activeProjects()
+        const projects = await services.activeProjects(request.token!)
         const project = projects.find((p) => p.name === projectName)
         if (!project) throw new HttpError(409, appMessages.notSubscribed(projectName))
         if (services.applicationQueries.nameTaken(user.id, project.id, file.filename)) throw new HttpError(400, appMessages.nameTaken)
@@ -104,7 +105,7 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
   })
 }
 
-export async function appRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function appRoutes(app: FastifyInstance, { services }: { services: ApplicationServices }) {
   const { applicationQueries: apps, instanceQueries } = services
   const owner = { onRequest: app.requireOwner }
 

@@ -8,7 +8,8 @@ import { HttpError, isUuid, success } from '../../platform/http/envelope.js'
 import { idempotent } from '../../platform/http/idempotency.js'
 import { limitMessageCapitalised, pageRequest, paged } from '../../platform/http/pagination.js'
 import { ownerOf } from '../../platform/http/auth.js'
-import { eventMetadata, type Services } from '../../app/services.js'
+import { eventMetadata } from '../../platform/http/event-metadata.js'
+import type { ApplicationServices } from '../services.js'
 
 // The status family for applications and the users count (upstream §3): the records service VMs keep of
 // their applications, with the central service's messages.
@@ -29,7 +30,7 @@ function appIdParam(request: FastifyRequest): string {
   return id.toLowerCase()
 }
 
-export async function statusApplicationRoutes(plain: FastifyInstance, { services }: { services: Services }) {
+export async function statusApplicationRoutes(plain: FastifyInstance, { services }: { services: ApplicationServices }) {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>()
   const owner = { onRequest: app.requireOwner }
   const run = (request: FastifyRequest, reply: FastifyReply, body: unknown, command: ApplicationCommand) =>

@@ -7,12 +7,12 @@ import { instanceIdParam } from './params.js'
 import { instanceStream } from '../events.js'
 import { instanceActionCommands, refuseUnknownAction, type InstanceAction } from '../decider.js'
 import { runInstanceCommand } from './run-command.js'
-import type { Services } from '../../app/services.js'
+import type { InstanceServices } from '../services.js'
 
 // The user's lambda-instance API, hyphen spelling (API.md "Lambda instances"; upstream §2.5–§2.10): its
 // commands here, its queries in instance-queries.ts.
 
-export async function instanceRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function instanceRoutes(app: FastifyInstance, { services }: { services: InstanceServices }) {
   const owner = { onRequest: app.requireOwner }
   // Every command that starts a job keeps the caller's token: the reactors act on ~okeanos with it.
 

@@ -11,7 +11,7 @@ import { HttpError } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
 import { authErrors, errors, StatusView } from '../../platform/http/schemas.js'
 import { StreamSlots, type StreamLimits } from '../../platform/http/stream-slots.js'
-import type { Services } from '../../app/services.js'
+import type { InstanceServices } from '../services.js'
 import { InstanceIdParams } from './schemas.js'
 
 // GET /api/lambda-instances/{id}/events: the instance's status as Server-Sent Events, so that clients stop
@@ -58,7 +58,7 @@ const docs = {
 
 export async function instanceEventRoutes(
   app: FastifyInstance,
-  { services, heartbeatMs, limits }: { services: Services; heartbeatMs: number; limits: StreamLimits },
+  { services, heartbeatMs, limits }: { services: InstanceServices; heartbeatMs: number; limits: StreamLimits },
 ) {
   const slots = new StreamSlots(limits)
   const open = new Set<() => void>()

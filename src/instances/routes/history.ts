@@ -8,7 +8,7 @@ import { HttpError } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
 import { authErrors, PageQuery, paginated } from '../../platform/http/schemas.js'
 import { pageRequest, paged } from '../../platform/http/pagination.js'
-import type { Services } from '../../app/services.js'
+import type { InstanceServices } from '../services.js'
 import { InstanceIdParams } from './schemas.js'
 
 // GET /api/lambda-instances/{id}/history/: the instance's audit trail, read from the event log (API.md "Beyond
@@ -39,7 +39,7 @@ const docs = {
   response: { 200: paginated('Lambda instance history', HistoryEntry), ...authErrors(400, 404) },
 }
 
-export async function historyRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function historyRoutes(app: FastifyInstance, { services }: { services: InstanceServices }) {
   app.get('/api/lambda-instances/:id/history', { onRequest: app.requireOwner, config: { docs } }, async (request) => {
     const id = instanceIdParam(request)
     const events = await services.log.readStream(instanceStream(id))

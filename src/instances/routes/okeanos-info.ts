@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { available, isOkeanosError, type Okeanos, type QuotaResource, type QuotaValue } from '../../okeanos/index.js'
 import { HttpError, success } from '../../platform/http/envelope.js'
-import type { Services } from '../../app/services.js'
 
 // What ~okeanos offers the user, read live through the client (upstream §2.2–§2.4).
 
 /** ~okeanos refusing the user's token is the user's 401; any other failure is ~okeanos's, a 502. */
-async function withOkeanos<T>(services: Services, request: FastifyRequest, use: (okeanos: Okeanos) => Promise<T>): Promise<T> {
+async function withOkeanos<T>(connect: OkeanosConnect, request: FastifyRequest, use: (okeanos: Okeanos) => Promise<T>): Promise<T> {
   try {
-    return await use(await services.okeanos(request.token!))
+    return await use(await connect(request.token!))
   } catch (error) {
     if (isOkeanosError(error) && error.status === 401)
       throw new HttpError(401, 'Unauthorized. Request failed because user provided an invalid token.')
@@ -27,15 +26,18 @@ const projectResources: Record<string, QuotaResource> = {
   pithos_space: 'pithos.diskspace',
 }
 
-export async function okeanosInfoRoutes(app: FastifyInstance, { services }: { services: Services }) {
+/** A ~okeanos client acting with the user's token. */
+export type OkeanosConnect = (token: string) => Promise<Okeanos>
+
+export async function okeanosInfoRoutes(app: FastifyInstance, { okeanos }: { okeanos: OkeanosConnect }) {
   const owner = { onRequest: app.requireOwner }
 
   app.get('/api/user-public-keys', owner, async (request) =>
-    success(200, 'Public keys uploaded to ~okeanos', await withOkeanos(services, request, (ok) => ok.compute.listUserKeys())),
+    success(200, 'Public keys uploaded to ~okeanos', await withOkeanos(okeanos, request, (ok) => ok.compute.listUserKeys())),
   )
 
   app.get('/api/user-okeanos-projects', owner, async (request) => {
-    const data = await withOkeanos(services, request, async (ok) => {
+    const data = await withOkeanos(okeanos, request, async (ok) => {
       const [projects, quotas] = await Promise.all([ok.account.activeProjects(), ok.account.getQuotas()])
       return projects.map((project) => {
         const quota: Partial<Record<QuotaResource, QuotaValue>> = quotas[project.id] ?? {}
@@ -53,7 +55,7 @@ export async function okeanosInfoRoutes(app: FastifyInstance, { services }: { se
 
   app.get('/api/vm-parameter-values', owner, async (request) =>
     success(200, 'Allowed values of parameters for creating a Lambda Instance', [
-      await withOkeanos(services, request, (ok) => services.flavorChoices(ok)),
+      await withOkeanos(okeanos, request, (ok) => ok.compute.flavorSizes()),
     ]),
   )
 }

@@ -5,7 +5,7 @@ import { HttpError, success } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
 import { pageRequest } from '../../platform/http/pagination.js'
 import { renderedStatus, sendRendered, sendRenderedPage } from '../../platform/http/rendered.js'
-import type { Services } from '../../app/services.js'
+import type { InstanceServices } from '../services.js'
 
 // The queries of the user's lambda-instance API (API.md "Lambda instances"; upstream §2.6–§2.8). They are
 // registered apart from the commands (app.ts), where no body parser's hooks run, and answer JSON the read
@@ -15,7 +15,7 @@ const filterMessage = 'filter GET parameter can be used with values status or in
 const listStatus = renderedStatus(200, 'Lambda instances')
 const detailsStatus = renderedStatus(200, 'Lambda instance details')
 
-export async function instanceQueryRoutes(app: FastifyInstance, { services }: { services: Services }) {
+export async function instanceQueryRoutes(app: FastifyInstance, { services }: { services: InstanceServices }) {
   const { instanceQueries } = services
   const owner = { onRequest: app.requireOwner }
 

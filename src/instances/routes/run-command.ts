@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { instanceStream } from '../events.js'
 import type { InstanceCommand } from '../decider.js'
 import { idempotent } from '../../platform/http/idempotency.js'
-import { eventMetadata, type Services } from '../../app/services.js'
+import { eventMetadata } from '../../platform/http/event-metadata.js'
+import type { InstanceCommandServices } from '../services.js'
 
 export interface InstanceRequest {
   statusCode: number
@@ -15,7 +16,7 @@ export interface InstanceRequest {
 /** Runs an instance command for a request and answers `body` with `statusCode` once its events are committed.
  *  `prepare` validates and builds the command; it is not called for a retry that replays its first answer. */
 export function runInstanceCommand(
-  services: Services,
+  services: InstanceCommandServices,
   request: FastifyRequest,
   reply: FastifyReply,
   prepare: () => InstanceRequest | Promise<InstanceRequest>,

@@ -7,7 +7,7 @@ import { HttpError, success } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
 import { runInstanceCommand } from './run-command.js'
 import { limitMessageCapitalised, pageRequest, paged } from '../../platform/http/pagination.js'
-import type { Services } from '../../app/services.js'
+import type { InstanceServices } from '../services.js'
 
 // The status family, underscore spelling (API.md "Status updates from service VMs"; upstream §3): what the
 // VMs of an instance call to report progress. It writes the same events as the reactors.
@@ -27,7 +27,7 @@ const StatusBody = Type.Object({
   failure_message: Type.Optional(Type.String()),
 })
 
-export async function statusInstanceRoutes(plain: FastifyInstance, { services }: { services: Services }) {
+export async function statusInstanceRoutes(plain: FastifyInstance, { services }: { services: InstanceServices }) {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>()
   const owner = { onRequest: app.requireOwner }
   const ownerOrVm = { onRequest: app.requireOwnerOrInstanceToken }
