@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { applicationStream } from '../events.js'
 import { applicationMessages, type ApplicationCommand } from '../decider.js'
-import { applicationStatusCodes, type ApplicationStatusCode } from '../statuses.js'
+import { ApplicationStatusCode } from '../statuses.js'
 import { HttpError, isUuid, success } from '../../platform/http/envelope.js'
 import { idempotent } from '../../platform/http/idempotency.js'
 import { limitMessageCapitalised, pageRequest, paged } from '../../platform/http/pagination.js'
@@ -13,15 +13,14 @@ import { eventMetadata, type Services } from '../../app/services.js'
 // The status family for applications and the users count (upstream §3): the records service VMs keep of
 // their applications, with the central service's messages.
 
-const StatusCode = Type.Unsafe<ApplicationStatusCode>({ type: 'string', enum: applicationStatusCodes })
 const RegisterBody = Type.Object({
   uuid: Type.String({ format: 'uuid' }),
   name: Type.String({ minLength: 1 }),
   description: Type.String(),
-  status: StatusCode,
+  status: ApplicationStatusCode,
   failure_message: Type.Optional(Type.String()),
 })
-const StatusBody = Type.Object({ status: StatusCode, failure_message: Type.Optional(Type.String()) })
+const StatusBody = Type.Object({ status: ApplicationStatusCode, failure_message: Type.Optional(Type.String()) })
 
 function appIdParam(request: FastifyRequest): string {
   const { id } = request.params as { id: string }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { instanceStatusCodes, type InstanceStatusCode } from '../statuses.js'
+import { InstanceStatusCode } from '../statuses.js'
 import { actorOf, ownerOf } from '../../platform/http/auth.js'
 import { HttpError, success } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
@@ -12,18 +12,16 @@ import type { Services } from '../../app/services.js'
 // The status family, underscore spelling (API.md "Status updates from service VMs"; upstream §3): what the
 // VMs of an instance call to report progress. It writes the same events as the reactors.
 
-const StatusCode = Type.Unsafe<InstanceStatusCode>({ type: 'string', enum: instanceStatusCodes })
-
 const RegisterBody = Type.Object({
   uuid: Type.String({ format: 'uuid' }),
   name: Type.String({ minLength: 1 }),
   instance_info: Type.Union([Type.String(), Type.Object({})]),
-  status: StatusCode,
+  status: InstanceStatusCode,
   failure_message: Type.Optional(Type.String()),
 })
 
 const StatusBody = Type.Object({
-  status: StatusCode,
+  status: InstanceStatusCode,
   failure_message: Type.Optional(Type.String()),
 })
 
