@@ -6,3 +6,4 @@ export { messages as instanceMessages, type InstanceCommand } from './decider.js
 export type { AppRef, Deployment, DeploymentCommand } from './deployments.js'
 export { instanceStatusView, type InstanceStatusCode } from './statuses.js'
 export { runInstanceCommand } from './routes/run-command.js'
+export { InstanceIdParams } from './routes/schemas.js'
