@@ -1,3 +1,4 @@
+import { Type } from 'typebox'
 import { statusView, type StatusView } from '../platform/status-view.js'
 
 // The application statuses of the original service (upstream §4). Codes are strings on the wire and in events.
@@ -10,6 +11,9 @@ export const applicationStatuses = {
 
 export type ApplicationStatusCode = keyof typeof applicationStatuses
 export const applicationStatusCodes = Object.keys(applicationStatuses) as ApplicationStatusCode[]
+
+/** The schema of a status code in the status family's bodies. */
+export const ApplicationStatusCode = Type.Unsafe<ApplicationStatusCode>({ type: 'string', enum: applicationStatusCodes })
 
 export function applicationStatusView(code: ApplicationStatusCode, failureMessage: string): StatusView {
   return statusView(code, applicationStatuses[code], failureMessage)

@@ -1,12 +1,10 @@
 import { Type, type Static } from 'typebox'
 import { streamName } from '../platform/streams.js'
 import { deploymentEventSchemas } from './deployment-events.js'
-import { instanceStatusCodes, type InstanceStatusCode } from './statuses.js'
+import { InstanceStatusCode } from './statuses.js'
 
 // Every stored event type with the schema of its data. Never rename a stored type: add a new one,
 // or a new version with an upcaster.
-
-const StatusCode = Type.Unsafe<InstanceStatusCode>(Type.Union(instanceStatusCodes.map((code) => Type.Literal(code))))
 
 /** What the user asked for at create time, defaults filled in (upstream §5.1); stored and shown as `instance_info`. */
 export const InstanceSpec = Type.Object({
@@ -42,7 +40,7 @@ export const InstanceRegistered = Type.Object({
   owner: Type.String(),
   name: Type.String(),
   instance_info: Type.Unknown(),
-  status: StatusCode,
+  status: InstanceStatusCode,
   failure_message: Type.String(),
 })
 
@@ -52,7 +50,7 @@ export const StatusSource = Type.Union([Type.Literal('reactor'), Type.Literal('s
 export type StatusSource = Static<typeof StatusSource>
 
 export const InstanceStatusChanged = Type.Object({
-  status: StatusCode,
+  status: InstanceStatusCode,
   failure_message: Type.String(),
   source: StatusSource,
 })

@@ -8,6 +8,7 @@ export type { AppRef, Deployment, DeploymentCommand } from './deployments.js'
 export { instanceStatusView, type InstanceStatusCode } from './statuses.js'
 export { runInstanceCommand } from './routes/run-command.js'
 export type { InstanceCommandServices, InstanceServices } from './services.js'
+export { InstanceIdParams } from './routes/schemas.js'
 
 // The routes, registered by the composition root (src/app/http.ts) in the contexts they need.
 export { instanceRoutes } from './routes/commands.js'

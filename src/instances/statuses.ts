@@ -1,3 +1,4 @@
+import { Type } from 'typebox'
 import { statusView, type StatusView } from '../platform/status-view.js'
 
 // The lambda-instance statuses of the original service (upstream §4). Codes are strings on the wire and in events.
@@ -37,6 +38,9 @@ export const InstanceStatus = Object.fromEntries(
 ) as { readonly [N in InstanceStatusName]: InstanceStatusCode }
 
 export const instanceStatusCodes = Object.keys(instanceStatuses) as InstanceStatusCode[]
+
+/** The schema of a status code, in events and in the status family's bodies. */
+export const InstanceStatusCode = Type.Unsafe<InstanceStatusCode>({ type: 'string', enum: instanceStatusCodes })
 
 export function isInstanceStatusCode(value: unknown): value is InstanceStatusCode {
   return typeof value === 'string' && Object.hasOwn(instanceStatuses, value)

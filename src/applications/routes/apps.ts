@@ -3,18 +3,37 @@ import { rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyMultipart from '@fastify/multipart'
+import { Type } from 'typebox'
 import { isValidJarName } from '../jar-name.js'
 import { applicationStream } from '../events.js'
 import { appRefOf } from '../app-ref.js'
 import { applicationMessages } from '../decider.js'
-import { instanceMessages, runInstanceCommand, type AppRef, type DeploymentCommand, type InstanceCommand } from '../../instances/index.js'
+import {
+  InstanceIdParams,
+  instanceMessages,
+  runInstanceCommand,
+  type AppRef,
+  type DeploymentCommand,
+  type InstanceCommand,
+} from '../../instances/index.js'
 import { HttpError, isUuid, success } from '../../platform/http/envelope.js'
 import { idempotent } from '../../platform/http/idempotency.js'
 import { pageRequest, paged } from '../../platform/http/pagination.js'
 import { actorOf, ownerOf } from '../../platform/http/auth.js'
 import { eventMetadata } from '../../platform/http/event-metadata.js'
 import type { ApplicationServices } from '../services.js'
+import {
+  accepted,
+  authErrors,
+  commandErrors,
+  CountData,
+  CreatedData,
+  PageQuery,
+  paginated,
+  successReply,
+} from '../../platform/http/schemas.js'
 import { receiveUpload } from './upload.js'
+import { AppDetails, AppIdParams, AppItem, applicationTags, OnInstance, UploadBody } from './schemas.js'
 
 // Applications, hyphen spelling (API.md "Applications"; upstream §2.11–§2.19): jars uploaded to Pithos, then
 // deployed, started and stopped on the owner's running instances.
@@ -42,7 +61,18 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
   await app.register(fastifyMultipart, { limits: { fileSize: services.uploadLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } })
   const owner = { onRequest: app.requireOwner }
 
-  app.post('/api/apps', owner, async (request, reply) => {
+  const uploadDocs = {
+    summary: 'Upload an application (a jar) to Pithos',
+    description: 'multipart/form-data: `file`, `type` (batch|streaming), `project_name`, `description`, `execution_environment_name`.',
+    tags: applicationTags,
+    body: UploadBody,
+    consumes: ['multipart/form-data'],
+    response: {
+      202: accepted('Your request to upload the specified application has been accepted', CreatedData),
+      ...commandErrors(408, 409, 502),
+    },
+  }
+  app.post('/api/apps', { ...owner, config: { docs: uploadDocs } }, async (request, reply) => {
     if (!request.isMultipart()) throw new HttpError(415, 'Send the application as multipart/form-data with a `file` field.')
     const user = ownerOf(request)
     const upload = await receiveUpload(request, services.uploadsDir, { idleTimeoutMs: services.uploadIdleTimeoutMs })
@@ -109,22 +139,46 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
   const { applicationQueries: apps, instanceQueries } = services
   const owner = { onRequest: app.requireOwner }
 
-  app.get('/api/apps', owner, async (request) => {
+  const listDocs = {
+    summary: 'The user\'s applications',
+    tags: applicationTags,
+    querystring: PageQuery,
+    response: { 200: paginated('Applications', AppItem), ...authErrors(400) },
+  }
+  app.get('/api/apps', { ...owner, config: { docs: listDocs } }, async (request) => {
     const page = pageRequest(request.query)
     return paged(request, page, apps.list(ownerOf(request).id, page.limit, page.offset), { code: 200, short_description: 'Applications' })
   })
 
-  app.get('/api/apps/count', owner, async (request) =>
+  const countDocs = {
+    summary: 'How many applications the user has',
+    tags: applicationTags,
+    response: { 200: successReply('Number of Applications', CountData), ...authErrors() },
+  }
+  app.get('/api/apps/count', { ...owner, config: { docs: countDocs } }, async (request) =>
     success(200, 'Number of Applications', [{ count: apps.count(ownerOf(request).id) }]),
   )
 
-  app.get('/api/apps/:id', owner, async (request) => {
+  const detailsDocs = {
+    summary: 'An application\'s details, with the instances it is deployed on',
+    tags: applicationTags,
+    params: AppIdParams,
+    response: { 200: successReply('Application details', Type.Array(AppDetails)), ...authErrors(404) },
+  }
+  app.get('/api/apps/:id', { ...owner, config: { docs: detailsDocs } }, async (request) => {
     const details = apps.details(ownerOf(request).id, appIdParam(request))
     if (!details) throw new HttpError(404, applicationMessages.notFound)
     return success(200, 'Application details', [details])
   })
 
-  app.delete('/api/apps/:id', owner, async (request, reply) => {
+  const deleteDocs = {
+    summary: 'Delete an application',
+    description: '409 while it runs on an instance.',
+    tags: applicationTags,
+    params: AppIdParams,
+    response: { 202: accepted('Your request to delete the specified application has been accepted'), ...commandErrors(404, 409) },
+  }
+  app.delete('/api/apps/:id', { ...owner, config: { docs: deleteDocs } }, async (request, reply) => {
     const id = appIdParam(request)
     const user = ownerOf(request)
     return idempotent(services.log, request, reply, () => {
@@ -145,7 +199,15 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
     })
   })
 
-  app.get('/api/apps/:id/list-deployed', owner, async (request) => {
+  const deployedDocs = {
+    summary: 'The applications deployed on a lambda instance',
+    description: 'The id in the path is the lambda instance\'s.',
+    tags: applicationTags,
+    params: InstanceIdParams,
+    querystring: PageQuery,
+    response: { 200: paginated('Applications', AppItem), ...authErrors(400, 404) },
+  }
+  app.get('/api/apps/:id/list-deployed', { ...owner, config: { docs: deployedDocs } }, async (request) => {
     const { id } = request.params as { id: string }
     const user = ownerOf(request)
     if (!isUuid(id) || !instanceQueries.details(user.id, id.toLowerCase())) throw new HttpError(404, instanceMessages.notFound)
@@ -154,8 +216,20 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
   })
 
   /** deploy, withdraw, start and stop: the checks of upstream §2.16–§2.19, in their order, decided by the instance. */
-  const onInstance = (action: 'deploy' | 'withdraw' | 'start' | 'stop', type: DeploymentCommand['type']) =>
-    app.post(`/api/apps/:id/${action}`, owner, async (request: FastifyRequest, reply: FastifyReply) => {
+  const onInstance = (
+    action: 'deploy' | 'withdraw' | 'start' | 'stop',
+    type: DeploymentCommand['type'],
+    { summary, description }: { summary: string; description: string },
+  ) => {
+    const docs = {
+      summary,
+      description,
+      tags: applicationTags,
+      params: AppIdParams,
+      body: OnInstance,
+      response: { 202: accepted(`Your request to ${action} the specified application has been accepted`), ...commandErrors(404, 409) },
+    }
+    app.post(`/api/apps/:id/${action}`, { ...owner, config: { docs } }, async (request: FastifyRequest, reply: FastifyReply) => {
       const raw = (request.body as { lambda_instance_id?: unknown } | undefined)?.lambda_instance_id
       if (typeof raw !== 'string' || raw.trim() === '') throw new HttpError(400, appMessages.noInstanceId)
       const instanceId = raw.trim().toLowerCase()
@@ -175,8 +249,21 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
         }
       })
     })
-  onInstance('deploy', 'DeployApp')
-  onInstance('withdraw', 'WithdrawApp')
-  onInstance('start', 'StartApp')
-  onInstance('stop', 'StopApp')
+  }
+  onInstance('deploy', 'DeployApp', {
+    summary: 'Deploy an application on a lambda instance',
+    description: 'Copies the jar onto the instance\'s master.',
+  })
+  onInstance('withdraw', 'WithdrawApp', {
+    summary: 'Withdraw an application on a lambda instance',
+    description: 'Removes the jar from the instance.',
+  })
+  onInstance('start', 'StartApp', {
+    summary: 'Start an application on a lambda instance',
+    description: 'One batch and one streaming job at a time per instance (upstream §2.19).',
+  })
+  onInstance('stop', 'StopApp', {
+    summary: 'Stop an application on a lambda instance',
+    description: 'Appends `AppStopRequested`.',
+  })
 }

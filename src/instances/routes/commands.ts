@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
 import { validateInstanceSpec } from '../spec.js'
 import { actorOf, ownerOf } from '../../platform/http/auth.js'
 import { HttpError, success } from '../../platform/http/envelope.js'
@@ -7,6 +8,8 @@ import { instanceIdParam } from './params.js'
 import { instanceStream } from '../events.js'
 import { instanceActionCommands, refuseUnknownAction, type InstanceAction } from '../decider.js'
 import { runInstanceCommand } from './run-command.js'
+import { accepted, authErrors, commandErrors, CreatedData } from '../../platform/http/schemas.js'
+import { CreateBody, InstanceIdParams, instanceTags } from './schemas.js'
 import type { InstanceServices } from '../services.js'
 
 // The user's lambda-instance API, hyphen spelling (API.md "Lambda instances"; upstream §2.5–§2.10): its
@@ -16,13 +19,28 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
   const owner = { onRequest: app.requireOwner }
   // Every command that starts a job keeps the caller's token: the reactors act on ~okeanos with it.
 
-  app.get('/api/authenticate', owner, async (request) => ({
+  const authenticateDocs = {
+    summary: 'Check the token and return the user\'s name',
+    tags: ['authentication'],
+    response: {
+      200: Type.Object({ status: Type.Integer(), result: Type.String(), data: Type.Object({ name: Type.String() }) }),
+      ...authErrors(),
+    },
+  }
+  app.get('/api/authenticate', { ...owner, config: { docs: authenticateDocs } }, async (request) => ({
     status: 200,
     result: 'Success',
     data: { name: ownerOf(request).name },
   }))
 
-  app.post('/api/lambda-instance', owner, async (request, reply) =>
+  const createDocs = {
+    summary: 'Create a lambda instance',
+    description: 'Appends `InstanceRequested`; the cluster is then built on ~okeanos. Quota shortfalls end in CLUSTER_FAILED.',
+    tags: instanceTags,
+    body: CreateBody,
+    response: { 202: accepted('Your request to create a new lambda instance has been accepted', CreatedData), ...commandErrors() },
+  }
+  app.post('/api/lambda-instance', { ...owner, config: { docs: createDocs } }, async (request, reply) =>
     runInstanceCommand(services, request, reply, async () => {
       const user = ownerOf(request)
       const checked = validateInstanceSpec(request.body, await services.vmChoices(request.token!))
@@ -41,7 +59,15 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
     }),
   )
 
-  app.post('/api/lambda-instances/:id', owner, async (request, reply) =>
+  const actionDocs = {
+    summary: 'Start or stop a lambda instance',
+    description: 'Start from STOPPED or FAILED; stop from STARTED or FAILED (upstream §2.9).',
+    tags: instanceTags,
+    params: InstanceIdParams,
+    body: Type.Object({ action: Type.String({ enum: Object.keys(instanceActionCommands) }) }),
+    response: { 202: accepted('Your request has been accepted'), ...commandErrors(404, 409) },
+  }
+  app.post('/api/lambda-instances/:id', { ...owner, config: { docs: actionDocs } }, async (request, reply) =>
     runInstanceCommand(services, request, reply, async () => {
       const id = instanceIdParam(request)
       const actor = actorOf(request)
@@ -57,7 +83,17 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
     }),
   )
 
-  app.delete('/api/lambda-instances/:id', owner, async (request, reply) =>
+  const destroyDocs = {
+    summary: 'Destroy a lambda instance',
+    description: 'Appends `InstanceDestroyRequested`; 409 when already destroyed.',
+    tags: instanceTags,
+    params: InstanceIdParams,
+    response: {
+      202: accepted('Your request to destroy the specified lambda instance has been accepted'),
+      ...commandErrors(404, 409),
+    },
+  }
+  app.delete('/api/lambda-instances/:id', { ...owner, config: { docs: destroyDocs } }, async (request, reply) =>
     runInstanceCommand(services, request, reply, () => ({
       statusCode: 202,
       body: success(202, 'Your request to destroy the specified lambda instance has been accepted'),

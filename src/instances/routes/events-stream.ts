@@ -12,7 +12,7 @@ import { instanceIdParam } from './params.js'
 import { authErrors, errors, StatusView } from '../../platform/http/schemas.js'
 import { StreamSlots, type StreamLimits } from '../../platform/http/stream-slots.js'
 import type { InstanceServices } from '../services.js'
-import { InstanceIdParams } from './schemas.js'
+import { InstanceIdParams, instanceTags } from './schemas.js'
 
 // GET /api/lambda-instances/{id}/events: the instance's status as Server-Sent Events, so that clients stop
 // polling. The current status comes first, then every change as it is committed; the stream ends after
@@ -41,7 +41,7 @@ const docs = {
     'A `text/event-stream` of `status` events, data `{"id", "status": {code, message, detail[, failure_message]}, ' +
     '"event", "time"}`, id = log position: the current status first (or, with `Last-Event-ID`, the changes after ' +
     'it), then every change; ends after DESTROYED. Comment lines are sent as heartbeats.',
-  tags: ['lambda instances'],
+  tags: instanceTags,
   params: InstanceIdParams,
   response: {
     200: {

@@ -9,7 +9,7 @@ import { instanceIdParam } from './params.js'
 import { authErrors, PageQuery, paginated } from '../../platform/http/schemas.js'
 import { pageRequest, paged } from '../../platform/http/pagination.js'
 import type { InstanceServices } from '../services.js'
-import { InstanceIdParams } from './schemas.js'
+import { InstanceIdParams, instanceTags } from './schemas.js'
 
 // GET /api/lambda-instances/{id}/history/: the instance's audit trail, read from the event log (API.md "Beyond
 // the original"). Only the owner sees it; paginated like the other lists, oldest first.
@@ -33,7 +33,7 @@ const HistoryEntry = Type.Object({
 const docs = {
   summary: 'A lambda instance\'s audit trail',
   description: 'Every event of the instance from the event log: when, who, and the status before and after.',
-  tags: ['lambda instances'],
+  tags: instanceTags,
   params: InstanceIdParams,
   querystring: PageQuery,
   response: { 200: paginated('Lambda instance history', HistoryEntry), ...authErrors(400, 404) },

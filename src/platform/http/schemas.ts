@@ -62,10 +62,13 @@ export const authErrors = (...statuses: number[]) => errors(401, 405, 503, ...st
 /** ... and those of a command route (a body, an optional Idempotency-Key). */
 export const commandErrors = (...statuses: number[]) => authErrors(400, 408, 413, 415, 422, ...statuses)
 
-export function success(description: string, data?: TSchema, extra: Record<string, TSchema> = {}) {
+/** The `status` of every reply's envelope. */
+export const ReplyStatus = Type.Object({ code: Type.Integer(), short_description: Type.String() })
+
+export function successReply(description: string, data?: TSchema, extra: Record<string, TSchema> = {}) {
   return Type.Object(
     {
-      status: Type.Object({ code: Type.Integer(), short_description: Type.String() }),
+      status: ReplyStatus,
       ...(data && { data }),
       ...extra,
     },
@@ -73,7 +76,19 @@ export function success(description: string, data?: TSchema, extra: Record<strin
   )
 }
 
-export const accepted = (description: string, data?: TSchema) => success(description, data)
+export const accepted = (description: string, data?: TSchema) => successReply(description, data)
+
+/** The `data` of a create: the new id, and where to read what it made. */
+export const CreatedData = Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }), links: Type.Object({ self: Type.String() }) }))
+
+/** The `data` of a status-family command: the id it wrote to. */
+export const IdData = Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }) }))
+
+/** The `data` of a count of the user's own. */
+export const CountData = Type.Array(Type.Object({ count: Type.Integer() }))
+
+/** The tag of the routes the service VMs call, of instances and applications alike. */
+export const statusUpdatesTags = ['status updates (service VMs)']
 
 export const Pagination = Type.Object(
   {
@@ -86,7 +101,7 @@ export const Pagination = Type.Object(
 
 /** A list reply: `data`, and `pagination` when a limit was given. */
 export const paginated = (description: string, item: TSchema) =>
-  success(description, Type.Array(item), { pagination: Type.Optional(Pagination) })
+  successReply(description, Type.Array(item), { pagination: Type.Optional(Pagination) })
 
 export const PageQuery = Type.Object({
   limit: Type.Optional(
