@@ -53,7 +53,7 @@ function rebuildInOwnProcess(dataDir: string, pinned: boolean): { events: number
   return { events: Number(done[1]!.replaceAll(',', '')), seconds: Number(done[2]) }
 }
 
-/** The rebuild's target is for a million events (issue 5); below, its fixed costs (creating, swapping and
+/** The rebuild's target is for a million events (README.md "Scripts"); below, its fixed costs (creating, swapping and
  *  indexing the tables, checkpointing) weigh on the rate. */
 const rebuildVerdict = (events: number, rate: number, seconds: number) =>
   events >= 1_000_000

@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   // Only JSON and forms are bodies here; anything else is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain')
-  // The original's clients send `Content-Type: application/json` with no body on DELETE (seed 002): an empty
+  // The original's clients send `Content-Type: application/json` with no body on DELETE (docs/original.md "The published documents"): an empty
   // JSON body is no body, not a parse error.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Queries take no body: outside the context below, no body parser's hooks run for them.
   await app.register(instanceQueryRoutes, { services: deps.instanceServices })
 
-  // Command endpoints take JSON, forms and multipart forms alike (the seeds' curl examples use -F).
+  // Command endpoints take JSON, forms and multipart forms alike (the original documents' curl examples use -F).
   await app.register(async (api) => {
     await api.register(fastifyFormbody, { bodyLimit })
     await api.register(fastifyMultipart, {

@@ -25,7 +25,8 @@ import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { domainEventVersions, eventSchemas, readModels } from './stores.js'
 
-/** The image the original used for every node (upstream §4.2); ~okeanos and the emulator both have it. */
+/** The image the original's ~okeanos helper library defaulted to (docs/original.md "Provisioning"), for the master
+ *  and the slaves unless configured otherwise; ~okeanos and the emulator both have it. */
 const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
 
 // The composition root: the event log, the read models that follow it, the secret store, and the HTTP API.

@@ -2,7 +2,7 @@ import type { ApplicationEvent, ApplicationType } from './events.js'
 import { conflict, notFound } from '../platform/rejection.js'
 import type { ApplicationStatusCode } from './statuses.js'
 
-// The application aggregate: a jar uploaded to Pithos (upstream §2.11–§2.15). Where it is deployed and
+// The application aggregate: a jar uploaded to Pithos (docs/original.md "Applications"). Where it is deployed and
 // running is the instances' business (src/instances/deployments.ts).
 
 export interface Application {

@@ -25,7 +25,7 @@ export const AppUploadRequested = Type.Object({
 const Failure = Type.Object({ failure_message: Type.String() })
 const Empty = Type.Object({})
 
-/** A record a service VM keeps at the status family (upstream §3): no jar of ours behind it. */
+/** A record a service VM keeps at the status family (docs/original.md "Status family"): no jar of ours behind it. */
 export const AppRegistered = Type.Object({
   owner: Type.String(),
   name: Type.String(),

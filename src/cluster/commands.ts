@@ -2,7 +2,7 @@
  * The exact shell commands LoD runs on a cluster's master over SSH, in one place so that the client
  * (`master.ts`) and the emulator's master VMs (`okeanos/emulator/master-exec.ts`) agree on them.
  *
- * They reproduce the original's effects (upstream.md §5.3): deploy = scp of the jar to /home/flink,
+ * They reproduce the original's effects (docs/original.md "Applications"): deploy = scp of the jar to /home/flink,
  * withdraw = rm, start/stop = the flink-apps.yml playbook (set JARFILE, and for streaming jobs
  * execution_environment_name, in /home/flink/run_{batch,streaming}_job.sh, then `supervisorctl
  * start|stop flink_{batch,streaming}_job`), and the `flink list` / `flink cancel` of a streaming stop.

@@ -1,6 +1,6 @@
 /**
  * A root shell on a cluster's master over SSH (ssh2), with the instance's generated key: what the
- * original did with scp, ssh and the flink-apps.yml playbook (upstream.md §5.3), as method calls.
+ * original did with scp, ssh and the flink-apps.yml playbook (docs/original.md "Applications"), as method calls.
  *
  *   const shell = await MasterShell.connect({ host, port, privateKey })
  *   try {

@@ -7,7 +7,7 @@ import { conflict, invalid, notFound } from '../platform/rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
 import { statusAfter } from './status-after.js'
 
-// The lambda-instance aggregate: what a command may do given the instance's history (upstream §2.9, §2.10, §3).
+// The lambda-instance aggregate: what a command may do given the instance's history (docs/original.md "Start and stop", "Destroy", "Status family").
 
 export type { Actor }
 
@@ -187,7 +187,7 @@ export function decideInstance(command: InstanceCommand, state: InstanceState): 
 
     case 'MarkInstanceDestroyed': {
       const instance = existing(state, command.id, command.actor)
-      // The status family answers 404 for an instance that is already gone (upstream §3).
+      // The status family answers 404 for an instance that is already gone (docs/original.md "Status family").
       if (instance.status === InstanceStatus.DESTROYED) throw notFound(messages.notFound)
       // Marking a cluster we built dead would leave its VMs, network and public IP running, unreachable by any
       // later destroy: it has to go through the destroy reactor like the user's DELETE.

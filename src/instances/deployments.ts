@@ -2,7 +2,7 @@ import type { DeploymentEvent, JobSlot } from './deployment-events.js'
 import { conflict, notFound } from '../platform/rejection.js'
 import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
 
-// Applications deployed on an instance and their jobs (upstream §2.16–§2.19). The instance has one batch and
+// Applications deployed on an instance and their jobs (docs/original.md "Applications"). The instance has one batch and
 // one streaming job slot: a start takes the slot at once (so a second start is refused right away), the
 // master's answer confirms it or gives it back.
 

@@ -6,7 +6,7 @@ import { InstanceStatusCode } from './statuses.js'
 // Every stored event type with the schema of its data. Never rename a stored type: add a new one,
 // or a new version with an upcaster.
 
-/** What the user asked for at create time, defaults filled in (upstream §5.1); stored and shown as `instance_info`. */
+/** What the user asked for at create time, defaults filled in (docs/original.md "Creating an instance"); stored and shown as `instance_info`. */
 export const InstanceSpec = Type.Object({
   instance_name: Type.String(),
   master_name: Type.String(),

@@ -1,6 +1,6 @@
 import type { InstanceSpec } from './events.js'
 
-// Validation of the create body, with the original's messages (upstream §5.1). Bodies may come from JSON or
+// Validation of the create body, with the original's messages (docs/original.md "Creating an instance"). Bodies may come from JSON or
 // from forms, so integers may arrive as strings; every invalid field gives its own error.
 
 export interface VmChoices {

@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import { statusView, type StatusView } from '../platform/status-view.js'
 
-// The lambda-instance statuses of the original service (upstream §4). Codes are strings on the wire and in events.
+// The lambda-instance statuses of the original service (docs/original.md "Statuses"). Codes are strings on the wire and in events.
 
 export const instanceStatuses = {
   '0': { name: 'STARTED', detail: 'Lambda instance has been started' },

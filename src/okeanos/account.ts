@@ -1,5 +1,5 @@
 /**
- * Astakos account API: quotas and projects (synnefo.md §1.4–§1.5).
+ * Astakos account API: quotas and projects (Synnefo's Astakos account API: quotas, projects).
  * The account URL comes from the catalog entry of type "account".
  */
 import { OkeanosHttp, joinUrl } from './http.js'

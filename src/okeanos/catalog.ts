@@ -1,5 +1,5 @@
 /**
- * The Astakos service catalog (synnefo.md §1.2) and endpoint lookup by type,
+ * The Astakos service catalog (Synnefo's Astakos service catalog) and endpoint lookup by type,
  * the way kamaki's get_endpoint_url() does it: first entry of that type, its
  * first endpoint's publicURL. Only the identity URL is configured; every other
  * URL comes from here.

@@ -1,5 +1,5 @@
 /**
- * Cyclades compute client (synnefo.md §2): flavors, images, servers, actions,
+ * Cyclades compute client (Synnefo's Cyclades compute API): flavors, images, servers, actions,
  * wait helpers, and the user's SSH keys. Server and flavor ids are numbers.
  */
 import { OkeanosError } from './errors.js'

@@ -2,7 +2,7 @@
  * The one error type of the ~okeanos client.
  *
  * Synnefo answers every failure with `{"<faultName>": {code, message, details}}`
- * (synnefo.md §0). We keep the three parts apart so callers can branch on the
+ * (Synnefo's fault format). We keep the three parts apart so callers can branch on the
  * HTTP status (the fault key is not reliable: Cyclades wraps Astakos 401s in a
  * generic "fault") and still record the exact ~okeanos text as failure_message.
  * Transport failures use status 0 and faultName 'timeout' | 'connection'.

@@ -1,6 +1,6 @@
 /**
  * Astakos identity: validate a user token and get the user and the service
- * catalog in one call, POST {identity}/tokens (synnefo.md §1.1). This is how
+ * catalog in one call, POST {identity}/tokens (Synnefo's Astakos identity API, POST /tokens). This is how
  * astakosclient/kamaki authenticate(); GET /tokens/<id> is for OAuth2 tokens only.
  */
 import type { CatalogEntry } from './catalog.js'

@@ -1,5 +1,5 @@
 /**
- * Cyclades network client (Neutron style, synnefo.md §3): networks, subnets,
+ * Cyclades network client (Synnefo's Cyclades network API, Neutron style): networks, subnets,
  * ports, floating IPs. Their ids are digit strings on the wire.
  */
 import { OkeanosError } from './errors.js'

@@ -1,7 +1,7 @@
 /**
  * Pithos object-store client: the containers and objects LoD keeps its
  * application jars in (container `lambda_applications_<project name>`,
- * upstream.md §5.3). URLs are `{object-store}/{account}/{container}/{object}`;
+ * docs/original.md "Applications"). URLs are `{object-store}/{account}/{container}/{object}`;
  * the account is the user uuid.
  *
  * Whole-object PUTs and container PUTs are idempotent, so unlike Cyclades

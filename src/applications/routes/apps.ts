@@ -35,7 +35,7 @@ import {
 import { receiveUpload } from './upload.js'
 import { AppDetails, AppIdParams, AppItem, applicationTags, OnInstance, UploadBody } from './schemas.js'
 
-// Applications, hyphen spelling (API.md "Applications"; upstream §2.11–§2.19): jars uploaded to Pithos, then
+// Applications, hyphen spelling (docs/api.md "Applications"; docs/original.md "Applications"): jars uploaded to Pithos, then
 // deployed, started and stopped on the owner's running instances.
 
 export const appMessages = {
@@ -215,7 +215,7 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
     return paged(request, page, apps.onInstance(user.id, id.toLowerCase(), page.limit, page.offset), { code: 200, short_description: 'Applications' })
   })
 
-  /** deploy, withdraw, start and stop: the checks of upstream §2.16–§2.19, in their order, decided by the instance. */
+  /** deploy, withdraw, start and stop: the checks of docs/original.md "Applications", in their order, decided by the instance. */
   const onInstance = (
     action: 'deploy' | 'withdraw' | 'start' | 'stop',
     type: DeploymentCommand['type'],
@@ -260,7 +260,7 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
   })
   onInstance('start', 'StartApp', {
     summary: 'Start an application on a lambda instance',
-    description: 'One batch and one streaming job at a time per instance (upstream §2.19).',
+    description: 'One batch and one streaming job at a time per instance, as the original.',
   })
   onInstance('stop', 'StopApp', {
     summary: 'Stop an application on a lambda instance',

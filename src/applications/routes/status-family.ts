@@ -24,7 +24,7 @@ import { eventMetadata } from '../../platform/http/event-metadata.js'
 import type { ApplicationServices } from '../services.js'
 import { AppIdParams, RawApp } from './schemas.js'
 
-// The status family for applications and the users count (upstream §3): the records service VMs keep of
+// The status family for applications and the users count (docs/original.md "Status family"): the records service VMs keep of
 // their applications, with the central service's messages.
 
 const RegisterBody = Type.Object({
@@ -152,7 +152,7 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
     return success(200, 'Lambda applications count.', [{ uploaded_applications: String(uploaded), running_applications: String(running) }])
   })
 
-  // 202, as the original's central service answers (upstream §3, §9.6).
+  // 202, as the original's central service answers (docs/original.md "Status family").
   const usersDocs = {
     summary: 'How many users the service has (public)',
     tags: statusUpdatesTags,

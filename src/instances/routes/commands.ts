@@ -12,7 +12,7 @@ import { accepted, authErrors, commandErrors, CreatedData } from '../../platform
 import { CreateBody, InstanceIdParams, instanceTags } from './schemas.js'
 import type { InstanceServices } from '../services.js'
 
-// The user's lambda-instance API, hyphen spelling (API.md "Lambda instances"; upstream §2.5–§2.10): its
+// The user's lambda-instance API, hyphen spelling (docs/api.md "Lambda instances"; docs/original.md "Creating an instance", "Start and stop", "Destroy"): its
 // commands here, its queries in instance-queries.ts.
 
 export async function instanceRoutes(app: FastifyInstance, { services }: { services: InstanceServices }) {
@@ -61,7 +61,7 @@ export async function instanceRoutes(app: FastifyInstance, { services }: { servi
 
   const actionDocs = {
     summary: 'Start or stop a lambda instance',
-    description: 'Start from STOPPED or FAILED; stop from STARTED or FAILED (upstream §2.9).',
+    description: 'Start from STOPPED or FAILED; stop from STARTED or FAILED, as the original.',
     tags: instanceTags,
     params: InstanceIdParams,
     body: Type.Object({ action: Type.String({ enum: Object.keys(instanceActionCommands) }) }),

@@ -11,7 +11,7 @@ import { pageRequest, paged } from '../../platform/http/pagination.js'
 import type { InstanceServices } from '../services.js'
 import { InstanceIdParams, instanceTags } from './schemas.js'
 
-// GET /api/lambda-instances/{id}/history/: the instance's audit trail, read from the event log (API.md "Beyond
+// GET /api/lambda-instances/{id}/history/: the instance's audit trail, read from the event log (docs/api.md "Beyond
 // the original"). Only the owner sees it; paginated like the other lists, oldest first.
 
 const StatusName = Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()])

@@ -4,7 +4,7 @@ import { available, isOkeanosError, type Okeanos, type QuotaResource, type Quota
 import { HttpError, success } from '../../platform/http/envelope.js'
 import { authErrors, successReply } from '../../platform/http/schemas.js'
 
-// What ~okeanos offers the user, read live through the client (upstream §2.2–§2.4).
+// What ~okeanos offers the user, read live through the client (docs/original.md "What ~okeanos offers the user").
 
 /** ~okeanos refusing the user's token is the user's 401; any other failure is ~okeanos's, a 502. */
 async function withOkeanos<T>(connect: OkeanosConnect, request: FastifyRequest, use: (okeanos: Okeanos) => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import { authErrors, CountData, PageQuery, paginated, successReply } from '../..
 import type { InstanceServices } from '../services.js'
 import { InstanceDetails, InstanceIdParams, InstanceItem, instanceTags } from './schemas.js'
 
-// The queries of the user's lambda-instance API (API.md "Lambda instances"; upstream §2.6–§2.8). They are
+// The queries of the user's lambda-instance API (docs/api.md "Lambda instances"; docs/api.md "Lambda instances" and docs/original.md "Statuses"). They are
 // registered apart from the commands (app.ts), where no body parser's hooks run, and answer JSON the read
 // model rendered: the routes only put its parts together.
 

@@ -31,7 +31,7 @@ export const CreateBody = Type.Object(
     kafka_input_topics: Type.Optional(list('Default ["input"].')),
     kafka_output_topics: Type.Optional(list('Default ["stream-output", "batch-output"].')),
   },
-  { additionalProperties: false, description: 'Upstream §5.1; integers may be sent as strings (forms). Unknown fields are errors.' },
+  { additionalProperties: false, description: "The original's create body; integers may be sent as strings (forms). Unknown fields are errors." },
 )
 
 export const InstanceItem = Type.Object({ id: Type.String(), name: Type.String(), status: StatusView, running_app: Type.Boolean() })

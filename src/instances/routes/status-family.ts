@@ -21,7 +21,7 @@ import {
 import type { InstanceServices } from '../services.js'
 import { InstanceIdParams, RawInstance } from './schemas.js'
 
-// The status family, underscore spelling (API.md "Status updates from service VMs"; upstream §3): what the
+// The status family, underscore spelling (docs/api.md "Status updates from service VMs"; docs/original.md "Status family"): what the
 // VMs of an instance call to report progress. It writes the same events as the reactors.
 
 const RegisterBody = Type.Object({

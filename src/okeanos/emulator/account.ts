@@ -1,6 +1,6 @@
 /**
  * Astakos account API: quotas, projects, resources, user catalogs
- * (synnefo.md §1.3–§1.5).
+ * (Synnefo's Astakos account API).
  */
 import type { Routes } from './app.js'
 import { jsonBody } from './app.js'

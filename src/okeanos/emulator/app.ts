@@ -1,6 +1,6 @@
 /**
  * The HTTP plumbing shared by every emulated service: Synnefo's transport
- * rules (synnefo.md §0) in one place.
+ * rules (Synnefo's fault format) in one place.
  *
  * - Bodies are read raw and parsed by `jsonBody`, so we can answer with
  *   Synnefo's exact 400 texts instead of Fastify's.
@@ -103,7 +103,7 @@ export function authenticateRequest(ctx: Ctx, req: FastifyRequest, kind: AuthKin
   if (!problem) return user!
   const astakosFault = unauthorized(problem)
   if (kind === 'astakos') throw astakosFault
-  // Cyclades wraps the Astakos answer in a generic fault (synnefo.md §0, derived).
+  // Cyclades wraps the Astakos answer in a generic fault (as Synnefo's fault format suggests).
   throw new Fault(401, 'fault', 'UNAUTHORIZED', JSON.stringify(astakosFault.body()))
 }
 

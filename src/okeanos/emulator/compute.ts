@@ -1,5 +1,5 @@
 /**
- * Cyclades Compute API (synnefo.md §2): flavors, images, servers with their
+ * Cyclades Compute API (Synnefo's Cyclades compute API): flavors, images, servers with their
  * asynchronous lifecycle, actions, and the user's SSH keys (/userdata/keys).
  */
 import type { FastifyRequest } from 'fastify'
@@ -231,7 +231,7 @@ function finishDestroy(ctx: Ctx, s: ServerRec): void {
 
 type Action = 'START' | 'STOP' | 'REBOOT'
 
-/** Synnefo's validate_server_action (synnefo.md §2.5), in its order. */
+/** Synnefo's validate_server_action (Synnefo's server actions), in its order. */
 function validateAction(s: ServerRec, action: Action): void {
   if (s.deleted) throw badRequest('Server has been deleted.')
   if (s.task === 'BUILD') throw buildInProgress(`Server '${s.id}' is being built.`)

@@ -1,5 +1,5 @@
 /**
- * Synnefo faults (synnefo.md §0) and the emulator's fault injection.
+ * Synnefo faults (Synnefo's fault format) and the emulator's fault injection.
  *
  * Route handlers throw `Fault`; the app's error handler renders it as
  * `{"<faultName>": {"code", "message", "details"}}`. Tests can also make the

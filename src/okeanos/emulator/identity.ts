@@ -1,5 +1,5 @@
 /**
- * Astakos identity: POST /identity/v2.0/tokens (synnefo.md §1.1–§1.2).
+ * Astakos identity: POST /identity/v2.0/tokens (Synnefo's Astakos identity API and service catalog).
  * Token mode validates a user token and returns user + catalog; an empty body
  * is the public mode kamaki uses to read the catalog without authenticating.
  */

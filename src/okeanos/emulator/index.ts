@@ -1,6 +1,6 @@
 /**
  * A local ~okeanos: one real HTTP server speaking Synnefo's wire format for
- * identity, account, compute, network and Pithos (synnefo.md §5), with timed
+ * identity, account, compute, network and Pithos (src/okeanos/README.md), with timed
  * lifecycles, a quota engine, fault injection, the service-VM reporter, and
  * one SSH server standing in for the master VMs (ssh.ts).
  *

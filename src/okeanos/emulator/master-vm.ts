@@ -1,7 +1,7 @@
 /**
  * What the emulator keeps of one master VM: a small filesystem (the personality files, the original's
  * Flink run scripts, whatever is uploaded), the two supervisord jobs of flink-apps.yml and the Flink
- * jobs they submitted (upstream.md §5.3). Uploaded files live in the blob store (blobs.ts), not in
+ * jobs they submitted (docs/original.md "Applications"). Uploaded files live in the blob store (blobs.ts), not in
  * memory. The programs that act on it are in master-programs.ts.
  *
  * Files survive a reboot (it is a disk); jobs do not (supervisord does not autostart them, and the

@@ -1,5 +1,5 @@
 /**
- * Cyclades Network API (Neutron style, synnefo.md §3): networks, subnets,
+ * Cyclades Network API (Synnefo's Cyclades network API, Neutron style): networks, subnets,
  * ports, floating IPs, and the helpers the compute API shares (IP allocation,
  * port creation/removal). Ids are digit strings on the wire.
  */

@@ -1,6 +1,6 @@
 /**
  * A minimal Pithos object store (`…/object-store/v1/<account>/<container>/<object>`),
- * enough for LoD's application jars (upstream.md §5.3): containers charged to
+ * enough for LoD's application jars (docs/original.md "Applications"): containers charged to
  * a project, objects put/get/head/delete, JSON listings. Bytes count against
  * the project's pithos.diskspace. Object bodies live in files (blobs.ts), streamed in and out.
  */

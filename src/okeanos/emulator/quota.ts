@@ -1,5 +1,5 @@
 /**
- * The Astakos quota engine, shared by the Cyclades routes (synnefo.md §1.4).
+ * The Astakos quota engine, shared by the Cyclades routes (Synnefo's Astakos quotas).
  *
  * Every charge is checked against two holdings: the user's in the project
  * (member limit) and the project's as a whole (project limit, which also counts
@@ -132,7 +132,7 @@ function overLimitFor(res: ResourceName, available: number, requested: number) {
   )
 }
 
-/** What a server costs (synnefo.md §1.4): vm and disk always, cpu/ram while running. */
+/** What a server costs (Synnefo's Astakos quotas): vm and disk always, cpu/ram while running. */
 export function serverCharges(flavor: { vcpus: number; ram: number; disk: number }, part: 'all' | 'run' | 'base'): Charges {
   const base: Charges = {
     'cyclades.vm': 1,

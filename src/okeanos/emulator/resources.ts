@@ -1,4 +1,4 @@
-/** Astakos resources the emulator knows (synnefo.md §1.4). ram/disk/diskspace are in bytes. */
+/** Astakos resources the emulator knows (Synnefo's Astakos quotas). ram/disk/diskspace are in bytes. */
 export const RESOURCES = [
   'cyclades.vm',
   'cyclades.cpu',

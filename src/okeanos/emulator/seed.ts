@@ -7,7 +7,7 @@ import { parseCidr, type EmulatorState, type FlavorRec, type ImageRec } from './
 /** Owner of the public images (GRNET's image account on ~okeanos). */
 export const IMAGE_OWNER = '25ecced9-bf53-4145-91ee-cf47377e9fb2'
 
-/** The image LoD used by default (upstream.md §4.2), plus pre-baked master/slave images. */
+/** The image the original's ~okeanos helper library defaulted to (docs/original.md "Provisioning"), plus pre-baked master/slave images. */
 export const IMAGES = {
   debian: '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539',
   lodMaster: '3a5e4d8f-7b2c-4e1a-9f6d-8c0b2a4e6d13',

@@ -2,7 +2,7 @@
  * The emulator plays the cluster's master VM: once a server built with the
  * personality file /etc/lod/service-vm.json becomes ACTIVE for the first time,
  * it reports the install stages to the service's status URL, one POST per
- * stage, as the real master's Ansible run would (upstream.md §5.2 step 8).
+ * stage, as the real master's Ansible run would (docs/original.md "Provisioning" (step 11)).
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { PersonalityFile } from './state.js'

@@ -4,7 +4,7 @@
  * Only data and small helpers live here; the rules of each service are in
  * compute.ts, network.ts and quota.ts. Ids come from fixed counters and
  * "random" strings (adminPass, MACs) from a seeded PRNG, so a test run is
- * reproducible. Ids are typed as on the wire (synnefo.md §0): servers and
+ * reproducible. Ids are typed as on the wire (Synnefo's fault format): servers and
  * flavors are numbers; networks, subnets, ports and floating IPs are numbers
  * here and digit strings in Network-API bodies; images, users, projects uuids.
  */
@@ -238,7 +238,7 @@ export function seededRandom(seed: number): () => number {
   }
 }
 
-/** First ids handed out; chosen to look like ~okeanos ids (synnefo.md examples). */
+/** First ids handed out; chosen to look like ~okeanos ids (Synnefo's documented examples). */
 export const ID_START = {
   server: 665001,
   network: 3141,

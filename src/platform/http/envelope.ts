@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 
-// The reply shapes of the original API (API.md "Conventions").
+// The reply shapes of the original API (docs/api.md "Conventions").
 
 export interface ErrorItem {
   status: number

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { HttpError } from './envelope.js'
 
-// limit/offset exactly as the original (upstream §1.4): no limit, no pagination; a limit must be an integer
+// limit/offset exactly as the original (docs/original.md "Pagination"): no limit, no pagination; a limit must be an integer
 // >= 0; a bad offset counts as 0; next/previous follow Django REST framework's LimitOffsetPagination.
 
 export const limitMessage = 'limit value should be an integer greater or equal to zero.'

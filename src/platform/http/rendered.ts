@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { pagination, type PageRequest } from './pagination.js'
 
 // Replies whose JSON the read models rendered: they go out as text, past Fastify's serializer, wrapped in the
-// success envelope (API.md "Conventions") by concatenation.
+// success envelope (docs/api.md "Conventions") by concatenation.
 
 const jsonType = 'application/json; charset=utf-8'
 

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox'
 
-// The pieces the OpenAPI document of every route is made of: the envelopes of API.md "Conventions", ids,
+// The pieces the OpenAPI document of every route is made of: the envelopes of docs/api.md "Conventions", ids,
 // pagination and the status object. Documentation only: requests are validated by each route, replies are
 // never reshaped by these schemas (see src/platform/http/openapi.ts).
 
