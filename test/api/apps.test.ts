@@ -10,7 +10,9 @@ import type { InstanceEvent } from '../../src/instances/events.js'
 import { instanceStatusCodes, instanceStatuses } from '../../src/instances/statuses.js'
 import { DEMO_PROJECT_ID, TINY_PROJECT_ID } from '../../src/okeanos/emulator/index.js'
 import { requestedBy, startHarness, statusChanged, type Harness } from '../support/harness.js'
+import { uploadRequestedBy } from '../support/fixtures.js'
 import { jar, multipart } from '../support/multipart.js'
+import { waitUntil } from '../support/wait.js'
 import { instanceStream } from '../../src/instances/events.js'
 import { applicationStream } from '../../src/applications/events.js'
 
@@ -20,10 +22,7 @@ const appNotFound = "The specified application doesn't exist."
 const instanceNotFound = "The specified lambda instance doesn't exist."
 
 const uploaded = (owner: string, name = 'application.jar', type: 'BATCH' | 'STREAMING' = 'BATCH', project = DEMO_PROJECT_ID): ApplicationEvent[] => [
-  {
-    type: 'AppUploadRequested',
-    data: { owner, name, project_id: project, project_name: 'lambda.grnet.gr', container: 'lambda_applications_lambda.grnet.gr', description: 'desc', type, execution_environment_name: 'Stream', size: 10 },
-  },
+  uploadRequestedBy(owner, name, { project_id: project, description: 'desc', type, execution_environment_name: 'Stream', size: 10 }),
   { type: 'AppUploaded', data: {} },
 ]
 
@@ -140,12 +139,7 @@ t.test('an upload cut short: an answer, nothing recorded, no partial file left',
     const answer = new Promise<string>((resolve) => socket.on('close', () => resolve(got)))
     return { socket, answer, received: () => got }
   }
-  const until = async (what: string, condition: () => boolean) => {
-    for (let waited = 0; !condition(); waited += 20) {
-      if (waited > 10_000) throw new Error(`not ${what} after 10 s`)
-      await sleep(20)
-    }
-  }
+  const until = (what: string, condition: () => boolean) => waitUntil(what, condition, 10_000)
 
   t.test('a body that ends without its closing boundary: 400', async (t) => {
     const { payload: fileFirst } = multipart({ file: fields.file, type: 'batch', project_name: 'lambda.grnet.gr', description: 'a description cut short' })

@@ -90,7 +90,7 @@ t.test('destroy (mark destroyed)', async (t) => {
     const built = randomUUID()
     await h.given(built, requestedBy(h.alice.id), statusChanged('0'))
     t.equal((await h.call('DELETE', `/api/lambda_instances/${built}`)).statusCode, 202)
-    t.match((await h.service.log.readStream(`instance-${built}`)).at(-1), { type: 'InstanceDestroyRequested' })
+    t.match((await h.service.log.readStream(instanceStream(built))).at(-1), { type: 'InstanceDestroyRequested' })
     t.equal((await h.call('GET', `/api/lambda-instances/${built}?filter=status`)).json().data[0].status.message, 'DESTROYING')
   })
 })

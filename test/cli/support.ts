@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Test } from 'tap'
 import { runCli } from '../../src/cli/program.js'
-import { createBody, startHarness, type Harness } from '../support/harness.js'
+import { createBody, requestedBy, startHarness, type Harness } from '../support/harness.js'
 import { instanceStream } from '../../src/instances/events.js'
+import { tempDir } from '../support/temp-dir.js'
 
 // The CLI's tests run `lod` in-process against a data directory written by the real service (the HTTP API on an
 // emulated ~okeanos), as an operator would after the fact.
@@ -30,12 +28,6 @@ export async function lod(args: string[], options: { signal?: AbortSignal; onLin
     env: {},
   })
   return { code, out: out.join('\n'), err: err.join('\n'), lines: out.join('\n').split('\n') }
-}
-
-export function tempDir(t: Test, prefix = 'lod-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
 }
 
 /** The service with its files in a fresh directory. */
@@ -69,7 +61,7 @@ export async function seedInstances(h: Harness, owner: string, count: number, st
       h.service.log.append(
         instanceStream(id),
         [
-          { id: randomUUID(), type: 'InstanceRequested', data: { owner, owner_name: null, name: `seed-${id}`, instance_info: { ...createBody, instance_name: `seed-${id}` } }, metadata: { actor: owner } },
+          { id: randomUUID(), ...requestedBy(owner, `seed-${id}`), metadata: { actor: owner } },
           ...stages.map((status) => ({ id: randomUUID(), type: 'InstanceStatusChanged', data: { status, failure_message: '', source: 'service-vm' }, metadata: { actor: 'service-vm' } })),
         ],
         'no_stream',

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { EventSchemaError, type NewEvent } from '../../src/platform/eventlog/port.js'
 import { lod, serviceWithData } from '../cli/support.js'
 import { createBody, requestedBy } from '../support/harness.js'
+import { instanceStream } from '../../src/instances/events.js'
 
 // The service's log refuses what `lod verify` would report as undecodable, so that nothing can poison it for good.
 
@@ -11,7 +12,7 @@ const newEvent = (type: string, data: unknown): NewEvent => ({ id: randomUUID(),
 t.test("the service's log refuses events that break their type's schema, and verify stays ok", async (t) => {
   const h = await serviceWithData(t)
   const id = randomUUID()
-  const stream = `instance-${id}`
+  const stream = instanceStream(id)
   await h.given(id, requestedBy(h.alice.id))
   const before = await h.service.log.headPosition()
 
@@ -34,7 +35,7 @@ t.test("the service's log refuses events that break their type's schema, and ver
 
   // An old version is checked in the shape it is read in: a v1 InstanceRequested has no owner_name, and is fine.
   const v1 = { owner: h.alice.id, name: 'old', instance_info: { ...createBody, instance_name: 'old' } }
-  await h.service.log.append(`instance-${randomUUID()}`, [{ ...newEvent('InstanceRequested', v1), typeVersion: 1 }], 'no_stream')
+  await h.service.log.append(instanceStream(randomUUID()), [{ ...newEvent('InstanceRequested', v1), typeVersion: 1 }], 'no_stream')
   await h.service.log.append(stream, [newEvent('InstanceStatusChanged', { status: '10', failure_message: '', source: 'reactor' })], 'any')
 
   const run = await lod(['verify', '-d', h.dataDir])

@@ -2,7 +2,7 @@ import t from 'tap'
 import { chmodSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createBody, startHarness } from '../support/harness.js'
-import { testDataDir } from '../support/footprint.js'
+import { tempDir } from '../support/temp-dir.js'
 import { jar, multipart } from '../support/multipart.js'
 
 // The data directory and everything in it are the service user's alone: 0700 and 0600, whatever the umask.
@@ -10,7 +10,7 @@ import { jar, multipart } from '../support/multipart.js'
 const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8)
 
 t.test('the data directory is 0700 and its files 0600', async (t) => {
-  const dataDir = testDataDir(t)
+  const dataDir = tempDir(t)
   chmodSync(dataDir, 0o755)
   const h = await startHarness(t, { dataDir })
   t.equal((await h.call('POST', '/api/lambda-instance/', { payload: createBody })).statusCode, 202)

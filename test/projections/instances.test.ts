@@ -6,18 +6,11 @@ import { instancesProjection } from '../../projections/instances/projection.js'
 import { instanceQueries } from '../../projections/instances/queries.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { instanceStream } from '../../src/instances/events.js'
+import { createBody, requestedBy, statusChanged } from '../support/fixtures.js'
+import { given } from '../support/given.js'
 
-const spec = {
-  instance_name: 'one', master_name: 'm', project_name: 'p', slaves: 1, vcpus_master: 2, vcpus_slave: 2,
-  ram_master: 2048, ram_slave: 2048, disk_master: 10, disk_slave: 10, ip_allocation: 'master', network_request: 1,
-  public_key_name: [], kafka_input_topics: ['input'], kafka_output_topics: ['stream-output', 'batch-output'],
-}
-const requested = (owner: string, name: string): InstanceEvent => ({
-  type: 'InstanceRequested',
-  data: { owner, owner_name: null, name, instance_info: { ...spec, instance_name: name } },
-})
-const status = (s: string, failure_message = ''): InstanceEvent =>
-  ({ type: 'InstanceStatusChanged', data: { status: s, failure_message, source: 'reactor' } }) as InstanceEvent
+/** The instance_info of an instance requested by the name 'one'. */
+const spec = { ...createBody, instance_name: 'one' }
 
 async function setup(t: Test) {
   const log = new SqliteEventLog({ path: ':memory:' })
@@ -29,17 +22,13 @@ async function setup(t: Test) {
     await log.close()
     db.close()
   })
-  const given = async (id: string, ...events: InstanceEvent[]) => {
-    for (const e of events)
-      await log.append(instanceStream(id), [{ id: randomUUID(), type: e.type, data: e.data, metadata: { actor: 'test' } }], 'any')
-  }
-  return { log, db, runner, given, queries: instanceQueries(db) }
+  return { log, db, runner, given: (id: string, ...events: InstanceEvent[]) => given(log, instanceStream(id), ...events), queries: instanceQueries(db) }
 }
 
 t.test('details show instance_info with master_node_id, status and applications', async (t) => {
   const { given, queries } = await setup(t)
   const id = randomUUID()
-  await given(id, requested('alice', 'one'))
+  await given(id, requestedBy('alice', 'one'))
   t.same(queries.details('alice', id), {
     id, name: 'one',
     status: { code: '2', message: 'PENDING', detail: 'Lambda instance installation is pending' },
@@ -53,7 +42,7 @@ t.test('details show instance_info with master_node_id, status and applications'
       network: { id: '3141', subnet_id: '1413', cidr: '192.168.0.0/24', gateway: '192.168.0.1' },
       floating_ip: { id: '684011', address: '83.212.116.58' },
     },
-  }, status('11', 'Cyclades VMs out of limit'))
+  }, statusChanged('11', 'Cyclades VMs out of limit'))
   t.match(queries.details('alice', id), {
     info: { master_node_id: 10000 },
     status: { code: '11', message: 'CLUSTER_FAILED', detail: '~okeanos cluster build has failed', failure_message: 'Cyclades VMs out of limit' },
@@ -64,9 +53,9 @@ t.test('details show instance_info with master_node_id, status and applications'
 t.test('the list hides DESTROYED and pages in creation order; counts agree', async (t) => {
   const { given, queries } = await setup(t)
   const ids = Array.from({ length: 5 }, () => randomUUID())
-  for (const [i, id] of ids.entries()) await given(id, requested('alice', `name_${i}`))
-  await given(ids[1]!, status('6'))
-  await given(randomUUID(), requested('bob', 'bobs'))
+  for (const [i, id] of ids.entries()) await given(id, requestedBy('alice', `name_${i}`))
+  await given(ids[1]!, statusChanged('6'))
+  await given(randomUUID(), requestedBy('bob', 'bobs'))
   const all = queries.list('alice', undefined, 0)
   t.equal(all.total, 4)
   t.same(all.items.map((i) => i.name), ['name_0', 'name_2', 'name_3', 'name_4'])
@@ -81,9 +70,9 @@ t.test('the list hides DESTROYED and pages in creation order; counts agree', asy
 t.test('the status family list is raw and includes destroyed; the global count spans owners', async (t) => {
   const { given, queries } = await setup(t)
   const a = randomUUID(), b = randomUUID(), c = randomUUID()
-  await given(a, requested('alice', 'a'), status('0'))
-  await given(b, { type: 'InstanceRegistered', data: { owner: 'alice', name: 'b', instance_info: 'test_content', status: '0', failure_message: 'OK' } }, status('6'))
-  await given(c, requested('bob', 'c'))
+  await given(a, requestedBy('alice', 'a'), statusChanged('0'))
+  await given(b, { type: 'InstanceRegistered', data: { owner: 'alice', name: 'b', instance_info: 'test_content', status: '0', failure_message: 'OK' } }, statusChanged('6'))
+  await given(c, requestedBy('bob', 'c'))
   const raw = queries.rawList('alice', undefined, 0)
   t.equal(raw.total, 2)
   t.same(raw.items[1], { uuid: b, name: 'b', instance_info: 'test_content', status: '6', failure_message: '' })
@@ -94,7 +83,7 @@ t.test('the status family list is raw and includes destroyed; the global count s
 t.test('stopping frees the job slots; destroying drops the deployments', async (t) => {
   const { given, queries, db } = await setup(t)
   const id = randomUUID()
-  await given(id, requested('alice', 'one'), status('0'))
+  await given(id, requestedBy('alice', 'one'), statusChanged('0'))
   db.prepare(`INSERT INTO instance_applications VALUES (?, 'app-1', 'app.jar', 'BATCH', 1, 1)`).run(id)
   t.equal(queries.list('alice', undefined, 0).items[0]!.running_app, true)
   await given(id, { type: 'InstanceStopRequested', data: {} })
@@ -107,7 +96,7 @@ t.test('a rebuild from position 0 gives identical tables', async (t) => {
   const { log, db, given } = await setup(t)
   for (let i = 0; i < 30; i++) {
     const id = randomUUID()
-    await given(id, requested(i % 2 ? 'alice' : 'bob', `n${i}`), status(String(i % 24)))
+    await given(id, requestedBy(i % 2 ? 'alice' : 'bob', `n${i}`), statusChanged(String(i % 24)))
   }
   const dump = (d: typeof db) => d.prepare('SELECT * FROM instances ORDER BY id').all()
   const fresh = openReadModelDb(':memory:')
@@ -126,9 +115,9 @@ t.test('a restart resumes from the checkpoint without applying anything twice', 
   const r1 = new ProjectionRunner(db1, [instancesProjection])
   const s1 = r1.follow(log)
   const id = randomUUID()
-  await log.append(instanceStream(id), [{ id: randomUUID(), type: 'InstanceRequested', data: requested('alice', 'x').data, metadata: { actor: 't' } }], 'no_stream')
+  await given(log, instanceStream(id), requestedBy('alice', 'x'))
   s1.close(); db1.close()
-  await log.append(instanceStream(id), [{ id: randomUUID(), type: 'InstanceStatusChanged', data: { status: '10', failure_message: '', source: 'reactor' }, metadata: { actor: 't' } }], 0)
+  await given(log, instanceStream(id), statusChanged('10'))
   const db2 = openReadModelDb(`${dir}/read.db`)
   t.teardown(() => db2.close())
   const r2 = new ProjectionRunner(db2, [instancesProjection])

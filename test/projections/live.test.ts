@@ -1,7 +1,8 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { requestedBy, statusChanged } from '../support/fixtures.js'
-import { instanceStream, type InstanceEvent } from '../../src/instances/events.js'
+import { instanceStream } from '../../src/instances/events.js'
+import { given } from '../support/given.js'
 import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
@@ -22,11 +23,9 @@ t.test('after a write is applied, a details reply is rendered once and then answ
     await log.close()
     db.close()
   })
-  const append = (id: string, event: InstanceEvent) =>
-    log.append(instanceStream(id), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
   const id = randomUUID()
   for (const event of [requestedBy('alice', 'one'), statusChanged('0'), statusChanged('1')]) {
-    await append(id, event)
+    await given(log, instanceStream(id), event)
     const first = queries.renderedDetails('alice', id)
     t.ok(first, 'the read model has it')
     t.equal(queries.renderedDetails('alice', id), first, 'the second read is the kept reply')

@@ -11,7 +11,8 @@ import { domainEventVersions, readModels } from '../../src/app/stores.js'
 import { applicationQueries } from '../../projections/applications/projection.js'
 import { instanceQueries } from '../../projections/instances/queries.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
-import { requestedBy, statusChanged } from '../support/fixtures.js'
+import { requestedBy, statusChanged, uploadRequestedBy } from '../support/fixtures.js'
+import { given } from '../support/given.js'
 import { instanceStream } from '../../src/instances/events.js'
 import { applicationStream } from '../../src/applications/events.js'
 
@@ -27,9 +28,6 @@ async function setup(t: Test) {
     await log.close()
     db.close()
   })
-  const append = async (stream: string, events: Array<InstanceEvent | ApplicationEvent>) => {
-    for (const e of events) await log.append(stream, [{ id: randomUUID(), type: e.type, data: e.data, metadata: { actor: 'test' } }], 'any')
-  }
   const instances = new CommandHandler(log, instanceDecider)
   const applications = new CommandHandler(log, applicationDecider)
   const iq = instanceQueries(db)
@@ -37,11 +35,11 @@ async function setup(t: Test) {
   return {
     instance: (...events: InstanceEvent[]) => {
       const id = randomUUID()
-      return append(instanceStream(id), events).then(() => id)
+      return given(log, instanceStream(id), ...events).then(() => id)
     },
     app: (...events: ApplicationEvent[]) => {
       const id = randomUUID()
-      return append(applicationStream(id), events).then(() => id)
+      return given(log, applicationStream(id), ...events).then(() => id)
     },
     scan: () =>
       unfinishedJobs(
@@ -73,13 +71,7 @@ const provisioned: InstanceEvent = {
 const started = [requestedBy('alice'), provisioned, ...['10', '12', '14', '16', '18', '20', '22', '0'].map((s) => statusChanged(s))]
 const deployRequested = (app: string): InstanceEvent => ({ type: 'AppDeployRequested', data: { app_id: app, name: `${app}.jar`, type: 'BATCH', container: 'c' } })
 const onApp = (type: string, app: string, extra: object = {}) => ({ type, data: { app_id: app, ...extra } }) as InstanceEvent
-const uploadRequested: ApplicationEvent = {
-  type: 'AppUploadRequested',
-  data: {
-    owner: 'alice', name: 'a.jar', project_id: 'p', project_name: 'lambda.grnet.gr', container: 'lambda_applications_lambda.grnet.gr',
-    description: '', type: 'BATCH', execution_environment_name: '', size: 1,
-  },
-}
+const uploadRequested = uploadRequestedBy('alice', 'a.jar')
 const appRegistered: ApplicationEvent = { type: 'AppRegistered', data: { owner: 'alice', name: 'r.jar', description: '', status: '0', failure_message: '' } }
 const app = (type: string, data: object = {}) => ({ type, data }) as ApplicationEvent
 

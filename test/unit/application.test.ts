@@ -3,13 +3,11 @@ import type { ApplicationEvent } from '../../src/applications/events.js'
 import { appRefOf } from '../../src/applications/app-ref.js'
 import { applicationDecider, applicationMessages } from '../../src/applications/decider.js'
 import { deciderSpec } from '../support/decider-spec.js'
+import { uploadRequestedBy } from '../support/fixtures.js'
 
 const spec = deciderSpec(applicationDecider)
 const id = 'a1'
-const requested: ApplicationEvent = {
-  type: 'AppUploadRequested',
-  data: { owner: 'alice', name: 'app.jar', project_id: 'p', project_name: 'lambda.grnet.gr', container: 'lambda_applications_lambda.grnet.gr', description: '', type: 'BATCH', execution_environment_name: '', size: 1 },
-}
+const requested = uploadRequestedBy('alice', 'app.jar')
 const uploaded: ApplicationEvent = { type: 'AppUploaded', data: {} }
 
 t.test('an upload lands in the project container', async (t) =>
