@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { DEMO_PROJECT_ID } from '../../src/okeanos/emulator/index.js'
 import { FLINK_HOME, InvalidNameError, RUN_SCRIPT, jarPath } from '../../src/cluster/commands.js'
 import { MasterCommandError } from '../../src/cluster/errors.js'
-import { world } from './support.js'
+import { world } from '../support/master-vm.js'
 import { waitUntil } from '../support/wait.js'
 
 // The reactors' view of a master (upstream.md §5.3), against the emulator's SSH server: the jar comes from
