@@ -8,7 +8,7 @@ import { openEventStream } from '../../support/sse-client.js'
 // Over a real socket, a client that trickles its request is cut off: its headers, a command's body (whether or
 // not its token is valid), and an idle connection after a reply. A Server-Sent Events stream, idle longer than
 // all of these but heartbeated, stays open. The limits are set small here; their defaults are in
-// src/platform/http/timeouts.ts. (Uploads: test/applications/routes/apps.test.ts.)
+// src/platform/http/timeouts.ts. (Uploads: test/applications/routes/upload.test.ts.)
 
 // A long keep-alive timeout, unless a test is about it: after a refusal it would also close a trickling
 // connection, which must be closed by the body timeout.
