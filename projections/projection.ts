@@ -20,7 +20,7 @@ export interface Projection {
   bind(db: Database.Database, table: TableName): (event: RecordedEvent) => void
   /** Optional, for fresh tables a rebuild fills alone (nobody else reads or writes them meanwhile): folds events
    *  in memory and writes each changed row about once, which makes a rebuild several times faster than `bind`.
-   *  After `flush` the tables must be exactly as `bind` would leave them (test/projections/fold.test.ts). */
+   *  After `flush` the tables must be exactly as `bind` would leave them (test/projections/instances/fold.test.ts). */
   fold?(db: Database.Database, table: TableName): Fold
   /** Optional: lets a rebuild fill partitions of the streams at once (projections/fill.ts). */
   mergePartition?: MergePartition

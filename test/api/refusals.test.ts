@@ -1,7 +1,8 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { createBody, requestedBy, startHarness, statusChanged } from '../support/harness.js'
-import { footprintOf, testDataDir } from '../support/footprint.js'
+import { footprintOf } from '../support/footprint.js'
+import { tempDir } from '../support/temp-dir.js'
 import { jar, multipart } from '../support/multipart.js'
 import { waitUntil } from '../support/wait.js'
 
@@ -9,7 +10,7 @@ import { waitUntil } from '../support/wait.js'
 // not the secret store, not the uploads folder.
 
 async function harness(t: Parameters<typeof startHarness>[0]) {
-  const dataDir = testDataDir(t)
+  const dataDir = tempDir(t)
   const h = await startHarness(t, { dataDir, synchronous: 'normal' })
   return { ...h, footprint: () => footprintOf(h.service, dataDir) }
 }

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
-import { createdAndStarted, lod, reportStatus, serviceWithData } from './support.js'
+import { createdAndStarted, lod, reportStatus, serviceWithData } from '../support/lod.js'
 
 // `lod audit <id>`: an instance's history from the log the service wrote.
 

@@ -4,7 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import { lod, tempDir } from './support.js'
+import { lod } from '../support/lod.js'
+import { tempDir } from '../support/temp-dir.js'
 
 // Every command documents itself with --help; `lod` runs as the package's bin.
 

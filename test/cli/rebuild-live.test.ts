@@ -1,7 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { lod, serviceWithData, seedInstances } from './support.js'
+import { lod, serviceWithData, seedInstances } from '../support/lod.js'
 
 // The case blue/green exists for: `lod projections rebuild` in its own process while the service keeps
 // appending. Every status the service acknowledged during the rebuild must be in the read model afterwards, once

@@ -2,7 +2,7 @@ import t from 'tap'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { instancesProjection } from '../../projections/instances/projection.js'
-import { createdAndStarted, lod, serviceWithData, seedInstances } from './support.js'
+import { createdAndStarted, lod, serviceWithData, seedInstances } from '../support/lod.js'
 
 // `lod projections rebuild`: fresh tables filled from the log, swapped in for the live ones in one transaction.
 

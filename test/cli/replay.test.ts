@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { statusChanged } from '../support/harness.js'
-import { createdAndStarted, lod, serviceWithData } from './support.js'
+import { createdAndStarted, lod, serviceWithData } from '../support/lod.js'
 
 // `lod replay --as-of`: the read models as they stood at a past moment, in a new file; the live files untouched.
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { statusChanged } from '../support/harness.js'
-import { createdAndStarted, lod, reportStatus, serviceWithData } from './support.js'
+import { createdAndStarted, lod, reportStatus, serviceWithData } from '../support/lod.js'
 
 // `lod events tail`: the last events, filtered by type or stream, and with --follow each new one as it comes.
 

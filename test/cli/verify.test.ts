@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { createdAndStarted, lod, serviceWithData } from './support.js'
+import { createdAndStarted, lod, serviceWithData } from '../support/lod.js'
 import { instanceStream } from '../../src/instances/events.js'
 
 // `lod verify`: the log's invariants and each read model against a fresh rebuild; exit code 1 on a difference.

@@ -5,7 +5,7 @@ import { jarPath, RUN_SCRIPT } from '../../src/cluster/commands.js'
 import { MasterCommandError, MasterConnectionError } from '../../src/cluster/errors.js'
 import { MasterShell } from '../../src/cluster/master.js'
 import { generateClusterKeyPair } from '../../src/instances/jobs/ssh-key.js'
-import { world } from './support.js'
+import { world } from '../support/master-vm.js'
 
 // Who gets in (the key of an ACTIVE master's authorized_keys, nobody else), and injected failures: a
 // failed command changes nothing on the VM and is recorded.

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { DEMO_PROJECT_ID } from '../../src/okeanos/emulator/index.js'
 import { FLINK_HOME, InvalidNameError, RUN_SCRIPT, jarPath } from '../../src/cluster/commands.js'
 import { MasterCommandError } from '../../src/cluster/errors.js'
-import { world } from './support.js'
+import { world } from '../support/master-vm.js'
+import { waitUntil } from '../support/wait.js'
 
 // The reactors' view of a master (upstream.md §5.3), against the emulator's SSH server: the jar comes from
 // Pithos as a stream and goes to /home/flink; start/stop drive supervisord and, for streaming, Flink.
@@ -107,7 +108,7 @@ t.test('a cut upload leaves nothing behind', async (t) => {
   // A partial file may be left (the discard can race the remote cat, which may still be writing); a withdraw,
   // which comes later, removes it.
   const cutCat = () => w.emu.sshCommands().some((c) => c.serverId === master.id && c.command.startsWith('cat > ') && c.command.includes('.cut.jar.part'))
-  while (!cutCat()) await new Promise((resolve) => setTimeout(resolve, 10))
+  await waitUntil('the cut jar being written', cutCat)
   await shell.remove(jarPath('cut.jar'))
   t.same(inFlinkHome(master.id), [])
 

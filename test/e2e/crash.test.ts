@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { Okeanos } from '../../src/okeanos/index.js'
 import { demoUsers, fastDelays, startEmulator } from '../../src/okeanos/emulator/index.js'
 import { createBody } from '../support/fixtures.js'
+import { waitUntil } from '../support/wait.js'
 
 // The service is killed (SIGKILL) while it provisions a cluster and started again on the same data: the
 // instance still reaches STARTED, with exactly one master and the requested slaves.
@@ -61,19 +62,20 @@ t.test('SIGKILL during provisioning, then a restart', async (t) => {
   await start()
   const created = await api('POST', '/api/lambda-instance/', { ...createBody, slaves: 2, public_key_name: [] })
   const id: string = created.data[0].id
-  while ((await serversOf(id)).length === 0) await new Promise((r) => setTimeout(r, 10))
+  await waitUntil('a server of the instance', async () => (await serversOf(id)).length > 0)
   child!.kill('SIGKILL')
   await new Promise((r) => child!.once('exit', r))
   t.pass(`killed with ${(await serversOf(id)).length} server(s) created`)
 
   await start()
-  const deadline = Date.now() + 60_000
-  let status: { message: string } | undefined
-  while (Date.now() < deadline) {
-    status = (await api('GET', `/api/lambda-instances/${id}/?filter=status`)).data[0].status
-    if (status!.message === 'STARTED' || status!.message.endsWith('FAILED')) break
-    await new Promise((r) => setTimeout(r, 100))
-  }
+  const status = await waitUntil(
+    'the instance to be STARTED or failed',
+    async () => {
+      const now: { message: string } = (await api('GET', `/api/lambda-instances/${id}/?filter=status`)).data[0].status
+      return now.message === 'STARTED' || now.message.endsWith('FAILED') ? now : undefined
+    },
+    60_000,
+  )
   t.equal(status?.message, 'STARTED')
   const servers = await serversOf(id)
   t.same(servers.map((s) => s.metadata.lod_role).sort(), ['master', 'slave-1', 'slave-2'], 'one master, two slaves')

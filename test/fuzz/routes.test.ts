@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { requestedBy, startHarness, statusChanged } from '../support/harness.js'
-import { footprintOf, testDataDir } from '../support/footprint.js'
+import { footprintOf } from '../support/footprint.js'
+import { tempDir } from '../support/temp-dir.js'
 import { waitUntil } from '../support/wait.js'
 import { requestArbitrary } from './requests.js'
 import { routesOf } from './routes.js'
@@ -17,7 +18,7 @@ const runs = Number(process.env.FUZZ_RUNS ?? 4000)
 const seed = Number(process.env.FUZZ_SEED ?? 20_161_107)
 
 t.test('no request makes the service fail or a refused one write anything', async (t) => {
-  const dataDir = testDataDir(t)
+  const dataDir = tempDir(t)
   const h = await startHarness(t, { bodyLimit: 64 * 1024, dataDir, synchronous: 'normal' })
   const footprint = () => footprintOf(h.service, dataDir)
   const mine = randomUUID()

@@ -9,9 +9,11 @@ import { rebuildLive, replayIntoFile } from '../../projections/rebuild.js'
 import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import { SqliteEventReader } from '../../src/platform/eventlog/sqlite-reader.js'
 import { dataFiles, domainEventVersions, readModels, registry } from '../../src/app/stores.js'
-import { tempDir } from '../cli/support.js'
+import { tempDir } from '../support/temp-dir.js'
 import { instanceEvent } from '../support/projection-events.js'
 import { applicationStream } from '../../src/applications/events.js'
+import { instanceStream } from '../../src/instances/events.js'
+import { given } from '../support/given.js'
 
 // Rebuilds and replays fold events in memory and share the streams out between threads (projections/fill.ts):
 // whatever the threads, the read models must equal applying every event one by one (compareWithRebuild).
@@ -24,7 +26,7 @@ async function writeLog(dir: string): Promise<number> {
   let appended = 0
   for (const [group, lives] of events.entries()) {
     for (const event of lives) {
-      await log.append(`instance-${group}-${event.id}`, [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
+      await given(log, instanceStream(`${group}-${event.id}`), event)
       appended++
     }
     const app = apps[group % apps.length]!
@@ -34,10 +36,8 @@ async function writeLog(dir: string): Promise<number> {
             owner: 'alice', owner_name: null, name: `wc${group}.jar`, project_id: 'p', project_name: 'lambda.grnet.gr', container: 'c',
             description: '', type: 'BATCH', execution_environment_name: 'Flink', size: 10, sha256: 'x' } }]
         : group % 3 === 0 ? [{ type: 'AppDeleted', data: {} }] : [{ type: 'AppUploaded', data: {} }]
-    for (const event of appEvents) {
-      await log.append(applicationStream(app), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
-      appended++
-    }
+    await given(log, applicationStream(app), ...appEvents)
+    appended += appEvents.length
   }
   await log.close()
   return appended

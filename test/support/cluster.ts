@@ -4,7 +4,9 @@ import { Okeanos } from '../../src/okeanos/index.js'
 import { DEMO_PROJECT_ID, demoUsers, fastDelays, startEmulator, type Emulator, type EmulatorDelays } from '../../src/okeanos/emulator/index.js'
 import { createService, type Service, type ServiceOptions } from '../../src/app/service.js'
 import { createBody } from './fixtures.js'
-import { instanceStream } from '../../src/instances/events.js'
+import { instanceStream, type InstanceEvent } from '../../src/instances/events.js'
+import { statusAfter } from '../../src/instances/status-after.js'
+import { waitUntil } from './wait.js'
 
 // End to end: the service listening on a real port with its reactors running, and the ~okeanos emulator as
 // a separate HTTP server; the test talks to both over HTTP only.
@@ -76,19 +78,19 @@ export async function startCluster(
       return res.json.data[0].id
     },
     async waitFor(id, names, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const res = await api('GET', `/api/lambda-instances/${id}/?filter=status`)
-        const status = res.json.data?.[0]?.status
-        if (status && names.includes(status.message)) return status
-        if (Date.now() > deadline) throw new Error(`instance ${id} is ${JSON.stringify(status)}, not ${names.join('|')}`)
-        await new Promise((r) => setTimeout(r, 20))
-      }
+      let status: { message: string; failure_message?: string } | undefined
+      return waitUntil(
+        () => `instance ${id} to be ${names.join('|')}; it is ${JSON.stringify(status)}`,
+        async () => {
+          status = (await api('GET', `/api/lambda-instances/${id}/?filter=status`)).json.data?.[0]?.status
+          return status && names.includes(status.message) ? status : undefined
+        },
+        timeoutMs,
+      )
     },
     async statuses(id) {
       const events = await service.log.readStream(instanceStream(id))
-      const names: Record<string, string> = { InstanceRequested: '2', InstanceStartRequested: '3', InstanceStopRequested: '4', InstanceDestroyRequested: '5' }
-      return events.flatMap((e) => (e.type === 'InstanceStatusChanged' ? [(e.data as { status: string }).status] : names[e.type] ? [names[e.type]!] : []))
+      return events.flatMap((e) => statusAfter({ type: e.type, data: e.data } as InstanceEvent)?.status ?? [])
     },
     usage: () => emulator.usage(DEMO_PROJECT_ID, alice.id),
   }

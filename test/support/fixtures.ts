@@ -1,3 +1,4 @@
+import type { ApplicationEvent } from '../../src/applications/events.js'
 import type { InstanceEvent } from '../../src/instances/events.js'
 
 /** The body of the original's create tests (upstream §8.2): all 15 fields. */
@@ -26,3 +27,14 @@ export const requestedBy = (owner: string, name = 'instance'): InstanceEvent => 
 
 export const statusChanged = (status: string, failure_message = ''): InstanceEvent =>
   ({ type: 'InstanceStatusChanged', data: { status, failure_message, source: 'reactor' } }) as InstanceEvent
+
+type UploadRequest = Extract<ApplicationEvent, { type: 'AppUploadRequested' }>['data']
+
+/** An application's upload as the decider records it: a batch jar of one byte in project p's container. */
+export const uploadRequestedBy = (owner: string, name = 'app.jar', data: Partial<UploadRequest> = {}): ApplicationEvent => ({
+  type: 'AppUploadRequested',
+  data: {
+    owner, name, project_id: 'p', project_name: 'lambda.grnet.gr', container: 'lambda_applications_lambda.grnet.gr',
+    description: '', type: 'BATCH', execution_environment_name: '', size: 1, ...data,
+  },
+})

@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Test } from 'tap'
 import type { Service } from '../../src/app/service.js'
 
 // Everything a request can leave behind: the log's head, the secret store's rows, the files in uploads/. A
@@ -12,13 +10,6 @@ export interface Footprint {
   head: number
   secrets: string[]
   uploads: string[]
-}
-
-/** A data directory of its own for a test's service, removed at the end. */
-export function testDataDir(t: Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lod-test-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
 }
 
 export function footprintOf(service: Service, dataDir: string): Footprint {

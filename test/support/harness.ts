@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { InstanceEvent } from '../../src/instances/events.js'
@@ -7,6 +7,7 @@ import { demoUsers, startEmulator, type Emulator } from '../../src/okeanos/emula
 import { createService, type Service, type ServiceOptions } from '../../src/app/service.js'
 import { instanceStream } from '../../src/instances/events.js'
 import { applicationStream } from '../../src/applications/events.js'
+import { given } from './given.js'
 
 // The service in memory, authenticating against a real ~okeanos emulator on a local port.
 
@@ -54,18 +55,8 @@ export async function startHarness(t: Test, options: Partial<ServiceOptions> = {
         headers: { ...(token !== null && { authorization: `Token ${token}` }), ...headers },
         ...(payload !== undefined && { payload: payload as NonNullable<InjectOptions['payload']> }),
       }),
-    async given(instanceId, ...events) {
-      for (const event of events)
-        await service.log.append(
-          instanceStream(instanceId),
-          [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }],
-          'any',
-        )
-    },
-    async givenApp(appId, ...events) {
-      for (const event of events)
-        await service.log.append(applicationStream(appId), [{ id: randomUUID(), type: event.type, data: event.data, metadata: { actor: 'test' } }], 'any')
-    },
+    given: (instanceId, ...events) => given(service.log, instanceStream(instanceId), ...events),
+    givenApp: (appId, ...events) => given(service.log, applicationStream(appId), ...events),
   }
 }
 

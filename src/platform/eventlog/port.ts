@@ -1,4 +1,4 @@
-// The event log: the only source of truth. Every adapter passes test/eventlog/contract.ts.
+// The event log: the only source of truth. Every adapter passes test/platform/eventlog/contract.ts.
 //
 // Versions are 0-based per stream: the first event of a stream has version 0, so a stream holding n events
 // is at version n-1 and a missing stream at -1. Positions are global, 1-based and strictly increasing.

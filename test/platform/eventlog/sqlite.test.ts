@@ -1,0 +1,36 @@
+import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { SqliteEventLog } from '../../../src/platform/eventlog/sqlite.js'
+import { eventLogContract } from './contract.js'
+
+t.test('contract, in memory', async (t) => {
+  eventLogContract(t, async (rules) => new SqliteEventLog({ path: ':memory:', ...(rules && { rules }) }))
+})
+
+t.test('contract, on disk with synchronous=FULL', async (t) => {
+  const dir = t.testdir()
+  let n = 0
+  eventLogContract(t, async (rules) => new SqliteEventLog({ path: `${dir}/events-${n++}.db`, ...(rules && { rules }) }))
+})
+
+t.test('what was acknowledged is there after reopening the file', async (t) => {
+  const path = `${t.testdir()}/events.db`
+  const log = new SqliteEventLog({ path })
+  const ids = Array.from({ length: 20 }, () => randomUUID())
+  await Promise.all(ids.map((id, i) => log.append(`s-${i}`, [{ id, type: 'E', data: { i }, metadata: { actor: 'a' } }], 'no_stream')))
+  await log.close()
+  const reopened = new SqliteEventLog({ path })
+  t.teardown(() => reopened.close())
+  const all = await reopened.readAll(0, 100)
+  t.same(all.map((e) => e.id).sort(), [...ids].sort())
+  t.equal(await reopened.headPosition(), 20)
+})
+
+t.test('appends in one turn of the event loop share one transaction', async (t) => {
+  const log = new SqliteEventLog({ path: ':memory:' })
+  t.teardown(() => log.close())
+  const batches: number[] = []
+  log.subscribe(0, (batch) => batches.push(batch.length))
+  await Promise.all(Array.from({ length: 10 }, (_, i) => log.append(`s-${i}`, [{ id: randomUUID(), type: 'E', data: {}, metadata: { actor: 'a' } }], 'any')))
+  t.same(batches, [10])
+})
