@@ -4,7 +4,7 @@ import { OwnerTokenValidator } from '../../src/auth/owner-tokens.js'
 import { createBody, requestedBy, startHarness, statusChanged } from '../support/harness.js'
 import { instanceStream } from '../../src/instances/events.js'
 
-// The conventions every endpoint shares (API.md): envelopes, bad input, methods, slashes, idempotency.
+// The conventions every endpoint shares (docs/api.md "Conventions"): envelopes, bad input, methods, slashes, idempotency.
 
 t.test('bad input gets a 4xx envelope and appends nothing', async (t) => {
   const h = await startHarness(t, { bodyLimit: 64 * 1024 })

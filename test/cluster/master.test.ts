@@ -6,7 +6,7 @@ import { MasterCommandError } from '../../src/cluster/errors.js'
 import { world } from '../support/master-vm.js'
 import { waitUntil } from '../support/wait.js'
 
-// The reactors' view of a master (upstream.md §5.3), against the emulator's SSH server: the jar comes from
+// The reactors' view of a master (docs/original.md "Applications"), against the emulator's SSH server: the jar comes from
 // Pithos as a stream and goes to /home/flink; start/stop drive supervisord and, for streaming, Flink.
 
 const w = await world(t)

@@ -51,7 +51,7 @@ t.test('an application from upload to delete', async (t) => {
   await waitUntil('the start recorded', async () => ((await c.api('GET', `/api/apps/${app}/`)).json.data[0].lambda_instances[0].started === true ? true : undefined))
   t.match((await c.api('GET', `/api/lambda-instances/${instance}/`)).json.data[0].applications, [{ name: 'wordcount.jar', started: true, type: 'BATCH' }])
 
-  // Seed 004: curl -X POST -H "Authorization: Token …" -F "lambda_instance_id=…" …/api/apps/<id>/stop/
+  // The original's documented example: curl -X POST -H "Authorization: Token …" -F "lambda_instance_id=…" …/api/apps/<id>/stop/
   const stop = await c.send('POST', `/api/apps/${app}/stop/`, ...form(instance))
   t.same([stop.status, stop.json], [202, { status: { code: 202, short_description: 'Your request to stop the specified application has been accepted' } }])
   await waitUntil('the batch job stopped', async () => (c.emulator.masterJobs(master.id).batch.state !== 'RUNNING' ? true : undefined))

@@ -60,7 +60,7 @@ t.test('register (status family)', async (t) => {
     spec.given([requested]).when({ ...register, owner: 'bob-uuid' }).rejects(t, 'conflict', messages.alreadyCreated))
 })
 
-t.test('start (upstream §2.9)', async (t) => {
+t.test('start (docs/original.md "Start and stop")', async (t) => {
   for (const from of [InstanceStatus.STOPPED, InstanceStatus.FAILED])
     t.test(`from ${instanceStatusName(from)}`, async (t) =>
       spec.given(inStatus(from)).when(action('start')).then(t, [{ type: 'InstanceStartRequested', data: {} }]))
@@ -74,7 +74,7 @@ t.test('start (upstream §2.9)', async (t) => {
         .rejects(t, 'conflict', `Can't start a lambda instance while lambda instance status is ${instanceStatusName(from)}.`))
 })
 
-t.test('stop (upstream §2.9)', async (t) => {
+t.test('stop (docs/original.md "Start and stop")', async (t) => {
   for (const from of [InstanceStatus.STARTED, InstanceStatus.FAILED])
     t.test(`from ${instanceStatusName(from)}`, async (t) =>
       spec.given(inStatus(from)).when(action('stop')).then(t, [{ type: 'InstanceStopRequested', data: {} }]))
@@ -104,7 +104,7 @@ t.test('actions: order of checks', async (t) => {
     spec.given(inStatus(InstanceStatus.STOPPED)).when(action('start', bob)).rejects(t, 'not_found', messages.notFound))
 })
 
-t.test('destroy (upstream §2.10)', async (t) => {
+t.test('destroy (docs/original.md "Destroy")', async (t) => {
   for (const from of instanceStatusCodes.filter((c) => c !== InstanceStatus.DESTROYED))
     t.test(`from ${instanceStatusName(from)}`, async (t) =>
       spec
@@ -122,7 +122,7 @@ t.test('destroy (upstream §2.10)', async (t) => {
     spec.given([requested]).when({ type: 'DestroyInstance', id, actor: bob }).rejects(t, 'not_found', messages.notFound))
 })
 
-t.test('status changes (upstream §3)', async (t) => {
+t.test('status changes (docs/original.md "Status family")', async (t) => {
   const change = (status: InstanceStatusCode, actor: Actor = ownVm, failureMessage = ''): InstanceCommand => ({
     type: 'ChangeInstanceStatus',
     id,

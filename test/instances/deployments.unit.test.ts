@@ -3,7 +3,7 @@ import type { DeploymentEvent } from '../../src/instances/deployment-events.js'
 import { decideDeployment, deploymentMessages, deploymentsAfterStatus, evolveDeployments, type AppRef, type Deployments } from '../../src/instances/deployments.js'
 import { Rejection } from '../../src/platform/rejection.js'
 
-// The job-slot rule (upstream §2.19): one batch and one streaming job per instance, decided by the instance.
+// The job-slot rule (docs/original.md "Applications"): one batch and one streaming job per instance, decided by the instance.
 
 const batch = (id: string): AppRef => ({ kind: 'jar', id, name: `${id}.jar`, type: 'BATCH', container: 'c', executionEnvironmentName: 'env' })
 const fold = (events: DeploymentEvent[]): Deployments => events.reduce(evolveDeployments, {})

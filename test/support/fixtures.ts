@@ -1,7 +1,7 @@
 import type { ApplicationEvent } from '../../src/applications/events.js'
 import type { InstanceEvent } from '../../src/instances/events.js'
 
-/** The body of the original's create tests (upstream §8.2): all 15 fields. */
+/** The body of the original's create tests (docs/original.md "What the original's tests asserted"): all 15 fields. */
 export const createBody = {
   project_name: 'lambda.grnet.gr',
   instance_name: 'My first Lambda Instance',

@@ -11,7 +11,7 @@ import { jar } from '../../support/multipart.js'
 import { instanceStream } from '../../../src/instances/events.js'
 import { applicationStream } from '../../../src/applications/events.js'
 
-// upstream §8.3 (applications) over HTTP.
+// docs/original.md "Applications" and "What the original's tests asserted" over HTTP.
 
 const appNotFound = "The specified application doesn't exist."
 const instanceNotFound = "The specified lambda instance doesn't exist."

@@ -2,7 +2,7 @@ import t from 'tap'
 import { randomUUID } from 'node:crypto'
 import { requestedBy, startHarness } from '../../support/harness.js'
 
-// The status family for applications and the users count (upstream §3; the application cases of §8.5).
+// The status family for applications and the users count (docs/original.md "Status family"; the central cases of "What the original's tests asserted").
 
 const body = (uuid: string) => ({ uuid, name: 'app.jar', description: 'desc', status: '0', failure_message: 'OK' })
 

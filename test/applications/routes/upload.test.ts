@@ -9,7 +9,7 @@ import { jar, multipart } from '../../support/multipart.js'
 import { waitUntil } from '../../support/wait.js'
 import { applicationStream } from '../../../src/applications/events.js'
 
-// upstream §8.3 (applications): the upload, over HTTP.
+// docs/original.md "Applications" and "What the original's tests asserted": the upload, over HTTP.
 
 t.test('upload (TestApplicationUpload)', async (t) => {
   const h = await startHarness(t, { uploadLimit: 4096 })

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { requestedBy, startHarness, statusChanged } from '../../support/harness.js'
 
 // An application known only from the status family (POST /api/lambda_applications/, a usage record) is no jar of
-// ours: it cannot be deployed or run, and answers as an unknown application (API.md "Beyond the original").
+// ours: it cannot be deployed or run, and answers as an unknown application (docs/api.md "Beyond the original").
 
 const appNotFound = "The specified application doesn't exist."
 const form = (lambda_instance_id: string) => ({

@@ -2,7 +2,7 @@ import t from 'tap'
 import { quotaShortfall, type Availability } from '../../../src/instances/jobs/quota.js'
 import { createBody } from '../../support/fixtures.js'
 
-// The original's pre-check (upstream §5.2): the first shortfall, in its order and words.
+// The original's pre-check (docs/original.md "Provisioning"): the first shortfall, in its order and words.
 
 const spec = { ...createBody, slaves: 2, vcpus_master: 4, vcpus_slave: 2, ram_master: 4096, ram_slave: 2048, disk_master: 20, disk_slave: 10 }
 const plenty: Availability = { vms: 3, cpus: 8, ramMiB: 8192, diskGiB: 40, floatingIps: 1, privateNetworks: 1 }

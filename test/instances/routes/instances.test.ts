@@ -4,7 +4,7 @@ import { instanceStatusCodes, instanceStatuses, type InstanceStatusCode } from '
 import { createBody, requestedBy, startHarness, statusChanged } from '../../support/harness.js'
 import { instanceStream } from '../../../src/instances/events.js'
 
-// upstream §8.1 (authentication) and §8.2 (lambda instances), over HTTP.
+// docs/original.md "What the original's tests asserted" (authentication, lambda instances), over HTTP.
 
 const invalidToken = 'Unauthorized. Request failed because user provided an invalid token.'
 const notFound = "The specified lambda instance doesn't exist."

@@ -2,7 +2,7 @@ import t from 'tap'
 import { DEMO_PROJECT_ID } from '../../../src/okeanos/emulator/index.js'
 import { createBody, startHarness } from '../../support/harness.js'
 
-// upstream §2.2–§2.4 and §8.4: what ~okeanos offers the user, read live from the emulator.
+// docs/original.md "What ~okeanos offers the user": what ~okeanos offers the user, read live from the emulator.
 
 t.test('user-public-keys passes the ~okeanos keys through', async (t) => {
   const h = await startHarness(t)

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { requestedBy, startHarness, statusChanged } from '../../support/harness.js'
 import { instanceStream } from '../../../src/instances/events.js'
 
-// The status family (upstream §3 and the lambda-instance cases of §8.5), over HTTP.
+// The status family (docs/original.md "Status family" and the central cases of "What the original's tests asserted"), over HTTP.
 
 const notFound = "The specified lambda instance doesn't exist."
 const registerBody = (uuid = '24b8a635-8d71-4016-b8f5-c4a14348ed1f') => ({ uuid, name: 'My first Lambda instance', instance_info: 'test_content', status: '0', failure_message: 'OK' })
@@ -45,7 +45,7 @@ t.test('status update (both URL forms)', async (t) => {
       code: '21', message: 'FLINK_FAILED', detail: 'Apache Flink installation and configuration have failed', failure_message: 'Ansible task failed',
     })
   })
-  t.test('the URL without /status/ (seed 002) works the same', async (t) => {
+  t.test('the URL without /status/ (as the published documents give it) works the same', async (t) => {
     const res = await h.call('POST', `/api/lambda_instances/${id}`, { payload: { status: '20', failure_message: 'OK' } })
     t.equal(res.statusCode, 202)
   })
@@ -80,7 +80,7 @@ t.test('destroy (mark destroyed)', async (t) => {
   const id = randomUUID()
   await h.call('POST', '/api/lambda_instances/', { payload: registerBody(id) })
   t.test("another user's: 404", async (t) => t.equal((await h.call('DELETE', `/api/lambda_instances/${id}`, { token: h.bob.token })).statusCode, 404))
-  t.test('own: 202 with data.id (with the JSON content type and no body of seed 002)', async (t) => {
+  t.test('own: 202 with data.id (with the JSON content type and no body of the published documents)', async (t) => {
     const res = await h.call('DELETE', `/api/lambda_instances/${id}`, { headers: { 'content-type': 'application/json' } })
     t.same([res.statusCode, res.json()], [202, { status: { code: 202, short_description: 'Your request to destroy the specified lambda instance has been accepted.' }, data: [{ id }] }])
   })
