@@ -9,7 +9,12 @@ export const applicationStatuses = {
 } as const
 
 export type ApplicationStatusCode = keyof typeof applicationStatuses
+export type ApplicationStatusName = (typeof applicationStatuses)[ApplicationStatusCode]['name']
 export const applicationStatusCodes = Object.keys(applicationStatuses) as ApplicationStatusCode[]
+
+export const ApplicationStatus = Object.fromEntries(
+  Object.entries(applicationStatuses).map(([code, { name }]) => [name, code]),
+) as { readonly [N in ApplicationStatusName]: ApplicationStatusCode }
 
 export function applicationStatusView(code: ApplicationStatusCode, failureMessage: string): StatusView {
   return statusView(code, applicationStatuses[code], failureMessage)

@@ -1,6 +1,6 @@
 import type { ClusterResource, InstanceSpec } from '../events.js'
-import { installStages, type Provisioning } from '../decider.js'
-import { InstanceStatus, type InstanceStatusCode } from '../statuses.js'
+import type { Provisioning } from '../decider.js'
+import { buildingStatuses, type InstanceStatusCode } from '../statuses.js'
 import { isOkeanosError, projectAvailability, type Okeanos, type PersonalityFile, type Server } from '../../okeanos/index.js'
 import { failureMessage, JobFailed, sleep, type JobContext } from '../../platform/jobs/context.js'
 import { quotaShortfall } from './quota.js'
@@ -210,7 +210,7 @@ async function waitForCluster(job: JobContext, ok: Okeanos, servers: Array<{ id:
 
 /** PENDING, or further on: the service VM may report stages before this job has seen every node up. */
 export function stillBuilding(status: InstanceStatusCode): boolean {
-  return status === InstanceStatus.PENDING || status === InstanceStatus.CLUSTER_CREATED || installStages.has(status)
+  return buildingStatuses.has(status)
 }
 
 export async function provision(job: JobContext): Promise<void> {
