@@ -109,22 +109,23 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
   /** [total, active] of one owner, or across owners for ''. */
   const countsOf = (owner: string): [number, number] => counts.get(owner) ?? [0, 0]
 
-  // The candidates of the runner's lifecycleJob (src/platform/jobs/runner.ts): PENDING, STARTING, STOPPING or
-  // DESTROYING; or still building (stillBuilding: PENDING, CLUSTER_CREATED or an install stage, STARTED among
-  // them, which a service VM may report before the cluster is recorded) with no cluster recorded. A record a
-  // service VM registered looks the same here (no master_node_id either): its stream rules it out.
-  const unfinished = db.prepare<[], { id: string; status: InstanceStatusCode; master_node_id: number | null }>(
+  // The statuses come from the caller as JSON arrays: src/instances/statuses.ts holds the only copy of each set.
+  const unfinished = db.prepare<[string, string], { id: string; status: InstanceStatusCode; master_node_id: number | null }>(
     `SELECT id, status, master_node_id FROM "${t('instances')}"
-     WHERE status IN ('2', '3', '4', '5')
-        OR (master_node_id IS NULL AND status IN ('0', '10', '12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22', '23'))
+     WHERE status IN (SELECT value FROM json_each(?))
+        OR (master_node_id IS NULL AND status IN (SELECT value FROM json_each(?)))
      ORDER BY created_position`,
   )
 
   return {
-    /** Instances a reactor job may still have work on: PENDING, STARTING, STOPPING, DESTROYING, or reporting
-     *  install stages before their cluster was recorded. */
-    unfinished(): Array<{ id: string; status: InstanceStatusCode; master_node_id: number | null }> {
-      return unfinished.all()
+    /** Instances a lifecycle job may not have finished (the restart's candidates, src/instances/jobs/index.ts): in
+     *  a status of `during`, or in one of `building` with no cluster recorded. A record a service VM registered
+     *  looks the same here (no master_node_id either): its stream rules it out. */
+    unfinished(
+      during: Iterable<InstanceStatusCode>,
+      building: Iterable<InstanceStatusCode>,
+    ): Array<{ id: string; status: InstanceStatusCode; master_node_id: number | null }> {
+      return unfinished.all(JSON.stringify([...during]), JSON.stringify([...building]))
     },
 
     /** The details of the owner's instance, as the parts of the reply. */

@@ -20,6 +20,8 @@ import { privateDir, privateFile } from '../platform/private-files.js'
 import { SecretStore } from '../secrets/store.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
+import { instanceJobs } from '../instances/jobs/index.js'
+import { applicationJobs, deploymentWork } from '../applications/jobs/index.js'
 import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { domainEventVersions, eventSchemas, readModels } from './stores.js'
@@ -194,10 +196,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       if (service.reactors) return
       const settings = options.reactors ?? {}
       service.reactors = new ReactorRunner({
-        deps: {
-          instances: services.instances,
-          applications: services.applications,
-          uploadsDir,
+        jobs: [
+          instanceJobs({
+            instances: services.instances,
+            unfinished: (during, building) => queries.unfinished(during, building),
+            withDeployments: () => services.applicationQueries.instancesWithDeployments(),
+            deployments: deploymentWork(services.applications),
+          }),
+          applicationJobs({
+            applications: services.applications,
+            uploadsDir,
+            uploading: () => services.applicationQueries.uploading(),
+            ids: () => services.applicationQueries.ids(),
+          }),
+        ],
+        runtime: {
           secrets,
           settings: {
             identityUrl: options.identityUrl,
@@ -212,10 +225,6 @@ export async function createService(options: ServiceOptions): Promise<Service> {
             ssh: settings.ssh ?? { port: 22 },
           },
         },
-        unfinished: () => queries.unfinished(),
-        withDeployments: () => services.applicationQueries.instancesWithDeployments(),
-        uploading: () => services.applicationQueries.uploading(),
-        applicationIds: () => services.applicationQueries.ids(),
         concurrency: settings.concurrency ?? 8,
         onError: (error, instanceId, kind) => app.log.warn({ err: error, instanceId, job: kind }, 'reactor job failed'),
       })

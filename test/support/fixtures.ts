@@ -26,3 +26,17 @@ export const requestedBy = (owner: string, name = 'instance'): InstanceEvent => 
 
 export const statusChanged = (status: string, failure_message = ''): InstanceEvent =>
   ({ type: 'InstanceStatusChanged', data: { status, failure_message, source: 'reactor' } }) as InstanceEvent
+
+/** The build's end as the provisioning reactor records it: a master, no slaves. */
+export const provisioned: InstanceEvent = {
+  type: 'ClusterProvisioned',
+  data: {
+    master: { id: 1, name: 'master' },
+    slaves: [],
+    network: { id: 'n', subnet_id: 's', cidr: '192.168.0.0/24', gateway: '192.168.0.1' },
+    floating_ip: { id: 'ip', address: '10.0.0.1' },
+  },
+}
+
+/** The history of an instance built and STARTED, every install stage reported. */
+export const started: InstanceEvent[] = [requestedBy('alice'), provisioned, ...['10', '12', '14', '16', '18', '20', '22', '0'].map((s) => statusChanged(s))]
