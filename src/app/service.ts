@@ -147,8 +147,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         disk: sorted(flavors.map((f) => f.disk)),
       }
     },
-    rememberOwnerToken(instanceId, token) {
-      secrets.replace(instanceId, 'owner-token', token)
+    rememberOwnerToken(subjectId, token) {
+      secrets.replace(subjectId, 'owner-token', token)
     },
     async vmChoices(token) {
       try {

@@ -23,8 +23,8 @@ export interface Services {
   uploadLimit: number
   /** How long an upload may send nothing before it is abandoned, in ms. */
   uploadIdleTimeoutMs: number
-  /** Keeps the owner's latest ~okeanos token for the reactors that act on the instance for them. */
-  rememberOwnerToken(instanceId: string, token: string): void
+  /** Keeps the owner's latest ~okeanos token for the jobs that act on the instance or application for them. */
+  rememberOwnerToken(subjectId: string, token: string): void
   /** A ~okeanos client acting with the user's token. */
   okeanos(token: string): Promise<Okeanos>
   /** The sizes the creatable flavors offer (upstream §2.4). */
