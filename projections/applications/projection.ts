@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { ApplicationEvent } from '../../src/applications/events.js'
-import { applicationStatusView, type ApplicationStatusCode } from '../../src/applications/statuses.js'
+import { ApplicationStatus, applicationStatusView, type ApplicationStatusCode } from '../../src/applications/statuses.js'
 import { instanceStatusView, type InstanceStatusCode } from '../../src/instances/index.js'
 import type { StatusView } from '../../src/platform/status-view.js'
 import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
@@ -51,7 +51,7 @@ export const applicationsProjection: Projection = {
       switch (event.type) {
         case 'AppUploadRequested': {
           const d = event.data
-          insert.run(id, d.owner, d.name, d.project_id, d.container, d.description, d.type, d.execution_environment_name, '1', '', recorded.position)
+          insert.run(id, d.owner, d.name, d.project_id, d.container, d.description, d.type, d.execution_environment_name, ApplicationStatus.UPLOADING, '', recorded.position)
           return
         }
         case 'AppRegistered': {
@@ -66,11 +66,11 @@ export const applicationsProjection: Projection = {
           addStarted.run(event.data.delta, id)
           return
         case 'AppUploaded':
-          setStatus.run('0', '', id)
+          setStatus.run(ApplicationStatus.UPLOADED, '', id)
           return
         case 'AppUploadFailed':
         case 'AppDeleteFailed':
-          setStatus.run('2', event.data.failure_message, id)
+          setStatus.run(ApplicationStatus.FAILED, event.data.failure_message, id)
           return
         case 'AppDeleted':
           remove.run(id)
@@ -140,12 +140,13 @@ export function applicationQueries(db: Database.Database, t: TableName = (name) 
   )
 
   const rawPage = db.prepare<[string, number, number], ApplicationRow>(`SELECT * FROM ${apps} WHERE owner = ? ORDER BY created_position LIMIT ? OFFSET ?`)
-  const totals = db.prepare<[], { uploaded: number; running: number }>(
-    `SELECT coalesce(sum(status = '0'), 0) AS uploaded, coalesce(sum(CASE WHEN status = '0' THEN times_started ELSE 0 END), 0) AS running FROM ${apps}`,
+  const totals = db.prepare<{ uploaded: ApplicationStatusCode }, { uploaded: number; running: number }>(
+    `SELECT coalesce(sum(status = :uploaded), 0) AS uploaded,
+       coalesce(sum(CASE WHEN status = :uploaded THEN times_started ELSE 0 END), 0) AS running FROM ${apps}`,
   )
   const users = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM (SELECT owner FROM ${apps} UNION SELECT owner FROM "${t('instances')}")`)
 
-  const uploadingIds = db.prepare<[], { id: string }>(`SELECT id FROM ${apps} WHERE status = '1' AND container <> ''`)
+  const uploadingIds = db.prepare<[ApplicationStatusCode], string>(`SELECT id FROM ${apps} WHERE status = ? AND container <> ''`).pluck()
   const allIds = db.prepare<[], string>(`SELECT id FROM ${apps} ORDER BY created_position`).pluck()
   const instancesWithDeployments = db
     .prepare<[], string>(`SELECT instance_id FROM ${deployments} GROUP BY instance_id ORDER BY min(position)`)
@@ -218,7 +219,7 @@ export function applicationQueries(db: Database.Database, t: TableName = (name) 
 
     /** Across owners: UPLOADED applications, and how often those were started. */
     totals(): { uploaded: number; running: number } {
-      return totals.get()!
+      return totals.get({ uploaded: ApplicationStatus.UPLOADED })!
     },
 
     /** Everyone who owns an instance or an application here. */
@@ -228,7 +229,7 @@ export function applicationQueries(db: Database.Database, t: TableName = (name) 
 
     /** Uploads not yet on Pithos (a reactor's unfinished work). */
     uploading(): string[] {
-      return uploadingIds.all().map((row) => row.id)
+      return uploadingIds.all(ApplicationStatus.UPLOADING)
     },
 
     /** Every application not deleted (one may have a delete still to do on Pithos). */

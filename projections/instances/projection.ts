@@ -1,6 +1,6 @@
 import type { InstanceEvent } from '../../src/instances/events.js'
 import { statusAfter } from '../../src/instances/status-after.js'
-import { InstanceStatus, instanceStatusCodes } from '../../src/instances/statuses.js'
+import { InstanceStatus, instanceStatusCodes, type InstanceStatusCode } from '../../src/instances/statuses.js'
 import type { RecordedEvent } from '../../src/platform/eventlog/port.js'
 import { streamId } from '../../src/platform/streams.js'
 import { renderStatus } from './json.js'
@@ -63,7 +63,9 @@ export const instancesProjection: Projection = {
     // DESTROYED is final (the decider refuses any change after it): the update skips destroyed rows, so that
     // the counts need to know only of the change that destroys. Reading the old status of every update instead
     // (or a trigger) would cost a rebuild about a third more time.
-    const setStatus = db.prepare(`UPDATE "${t('instances')}" SET status = ?, failure_message = ? WHERE id = ? AND status <> '6'`)
+    const setStatus = db.prepare<[InstanceStatusCode, string, string, InstanceStatusCode]>(
+      `UPDATE "${t('instances')}" SET status = ?, failure_message = ? WHERE id = ? AND status <> ?`,
+    )
     const destroyed = db.prepare(
       `UPDATE "${t('instance_counts')}" SET active = active - 1 WHERE owner IN ((SELECT owner FROM "${t('instances')}" WHERE id = ?), '')`,
     )
@@ -88,7 +90,7 @@ export const instancesProjection: Projection = {
       if (applications.apply(id, event, recorded.position)) return
       const next = statusAfter(event)
       if (!next) return
-      if (setStatus.run(next.status, next.failureMessage, id).changes === 0) return
+      if (setStatus.run(next.status, next.failureMessage, id, InstanceStatus.DESTROYED).changes === 0) return
       if (next.status === InstanceStatus.DESTROYED) destroyed.run(id)
       applications.statusChanged(id, next.status)
     }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { InstanceStatusCode } from '../../src/instances/statuses.js'
+import { InstanceStatus, type InstanceStatusCode } from '../../src/instances/statuses.js'
 import type { StatusView } from '../../src/platform/status-view.js'
 import type { ReplyCache } from './reply-cache.js'
 import { plainInfoHead, renderInfo, renderStatus } from './json.js'
@@ -84,7 +84,7 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
   // A page is one string that SQLite renders, the owner's count beside it: a row of strings per instance would
   // cost a JS string per column and a JSON.stringify or a concatenation per row.
   const listPage = db
-    .prepare<{ owner: string; limit: number; offset: number }, [string, number | null]>(
+    .prepare<{ owner: string; limit: number; offset: number; destroyed: InstanceStatusCode }, [string, number | null]>(
       `SELECT
          (SELECT '[' || coalesce(group_concat(item, ',' ORDER BY position), '') || ']' FROM (
             SELECT i.created_position AS position,
@@ -95,7 +95,7 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
               CASE WHEN EXISTS (SELECT 1 FROM "${t('instance_applications')}" a WHERE a.instance_id = i.id AND a.started = 1)
                 THEN 'true' ELSE 'false' END || '}' AS item
             FROM "${t('instances')}" i JOIN "${t('instance_status_views')}" v ON v.code = i.status
-            WHERE i.owner = :owner AND i.status <> '6'
+            WHERE i.owner = :owner AND i.status <> :destroyed
             ORDER BY i.created_position LIMIT CAST(:limit AS INTEGER) OFFSET :offset)),
          (SELECT active FROM "${t('instance_counts')}" WHERE owner = :owner)`,
     )
@@ -105,26 +105,27 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
      WHERE owner = ? ORDER BY created_position LIMIT CAST(? AS INTEGER) OFFSET ?`,
   )
   const counts = db.prepare<[string], [number, number]>(`SELECT total, active FROM "${t('instance_counts')}" WHERE owner = ?`).raw()
-  const running = db.prepare<[], number>(`SELECT count(*) FROM "${t('instances')}" WHERE status = '0'`).pluck()
+  const running = db.prepare<[InstanceStatusCode], number>(`SELECT count(*) FROM "${t('instances')}" WHERE status = ?`).pluck()
   /** [total, active] of one owner, or across owners for ''. */
   const countsOf = (owner: string): [number, number] => counts.get(owner) ?? [0, 0]
 
-  // The candidates of the runner's lifecycleJob (src/platform/jobs/runner.ts): PENDING, STARTING, STOPPING or
-  // DESTROYING; or still building (stillBuilding: PENDING, CLUSTER_CREATED or an install stage, STARTED among
-  // them, which a service VM may report before the cluster is recorded) with no cluster recorded. A record a
-  // service VM registered looks the same here (no master_node_id either): its stream rules it out.
-  const unfinished = db.prepare<[], { id: string; status: InstanceStatusCode; master_node_id: number | null }>(
+  // The statuses come from the caller as JSON arrays: src/instances/statuses.ts holds the only copy of each set.
+  const unfinished = db.prepare<[string, string], { id: string; status: InstanceStatusCode; master_node_id: number | null }>(
     `SELECT id, status, master_node_id FROM "${t('instances')}"
-     WHERE status IN ('2', '3', '4', '5')
-        OR (master_node_id IS NULL AND status IN ('0', '10', '12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22', '23'))
+     WHERE status IN (SELECT value FROM json_each(?))
+        OR (master_node_id IS NULL AND status IN (SELECT value FROM json_each(?)))
      ORDER BY created_position`,
   )
 
   return {
-    /** Instances a reactor job may still have work on: PENDING, STARTING, STOPPING, DESTROYING, or reporting
-     *  install stages before their cluster was recorded. */
-    unfinished(): Array<{ id: string; status: InstanceStatusCode; master_node_id: number | null }> {
-      return unfinished.all()
+    /** Instances a lifecycle job may not have finished (the restart's candidates, src/instances/jobs/index.ts): in
+     *  a status of `during`, or in one of `building` with no cluster recorded. A record a service VM registered
+     *  looks the same here (no master_node_id either): its stream rules it out. */
+    unfinished(
+      during: Iterable<InstanceStatusCode>,
+      building: Iterable<InstanceStatusCode>,
+    ): Array<{ id: string; status: InstanceStatusCode; master_node_id: number | null }> {
+      return unfinished.all(JSON.stringify([...during]), JSON.stringify([...building]))
     },
 
     /** The details of the owner's instance, as the parts of the reply. */
@@ -157,7 +158,7 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
       const key = `${limit ?? ''}:${offset}`
       const cached = cache?.getPage(owner, key)
       if (cached) return cached
-      const [items, total] = listPage.get({ owner, limit: limit ?? -1, offset })!
+      const [items, total] = listPage.get({ owner, limit: limit ?? -1, offset, destroyed: InstanceStatus.DESTROYED })!
       const page = { items, total: total ?? 0 }
       // Pages of a usual size only: a page without a limit can be every instance the owner has.
       if (limit !== undefined && limit <= 100) cache?.keepPage(owner, key, page)
@@ -183,7 +184,7 @@ export function instanceQueries(db: Database.Database, t: TableName = (name) => 
     /** Across all owners: not destroyed, STARTED, and every instance ever created. */
     globalCount(): { active: number; running: number; created: number } {
       const [created, active] = countsOf('')
-      return { active, running: running.get()!, created }
+      return { active, running: running.get(InstanceStatus.STARTED)!, created }
     },
   }
 }

@@ -21,6 +21,8 @@ import { privateDir, privateFile } from '../platform/private-files.js'
 import { SecretStore } from '../secrets/store.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
+import { instanceJobs } from '../instances/jobs/index.js'
+import { applicationJobs, deploymentWork } from '../applications/jobs/index.js'
 import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { domainEventVersions, eventSchemas, readModels } from './stores.js'
@@ -187,10 +189,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       if (service.reactors) return
       const settings = options.reactors ?? {}
       service.reactors = new ReactorRunner({
-        deps: {
-          instances: instanceServices.instances,
-          applications: applicationServices.applications,
-          uploadsDir,
+        jobs: [
+          instanceJobs({
+            instances: instanceServices.instances,
+            unfinished: (during, building) => instanceServices.instanceQueries.unfinished(during, building),
+            withDeployments: () => applicationServices.applicationQueries.instancesWithDeployments(),
+            deployments: deploymentWork(applicationServices.applications),
+          }),
+          applicationJobs({
+            applications: applicationServices.applications,
+            uploadsDir,
+            uploading: () => applicationServices.applicationQueries.uploading(),
+            ids: () => applicationServices.applicationQueries.ids(),
+          }),
+        ],
+        runtime: {
           secrets,
           settings: {
             identityUrl: options.identityUrl,
@@ -205,10 +218,6 @@ export async function createService(options: ServiceOptions): Promise<Service> {
             ssh: settings.ssh ?? { port: 22 },
           },
         },
-        unfinished: () => instanceServices.instanceQueries.unfinished(),
-        withDeployments: () => applicationServices.applicationQueries.instancesWithDeployments(),
-        uploading: () => applicationServices.applicationQueries.uploading(),
-        applicationIds: () => applicationServices.applicationQueries.ids(),
         concurrency: settings.concurrency ?? 8,
         onError: (error, instanceId, kind) => app.log.warn({ err: error, instanceId, job: kind }, 'reactor job failed'),
       })

@@ -10,10 +10,15 @@ export const applicationStatuses = {
 } as const
 
 export type ApplicationStatusCode = keyof typeof applicationStatuses
+export type ApplicationStatusName = (typeof applicationStatuses)[ApplicationStatusCode]['name']
 export const applicationStatusCodes = Object.keys(applicationStatuses) as ApplicationStatusCode[]
 
 /** The schema of a status code in the status family's bodies. */
 export const ApplicationStatusCode = Type.Unsafe<ApplicationStatusCode>({ type: 'string', enum: applicationStatusCodes })
+
+export const ApplicationStatus = Object.fromEntries(
+  Object.entries(applicationStatuses).map(([code, { name }]) => [name, code]),
+) as { readonly [N in ApplicationStatusName]: ApplicationStatusCode }
 
 export function applicationStatusView(code: ApplicationStatusCode, failureMessage: string): StatusView {
   return statusView(code, applicationStatuses[code], failureMessage)

@@ -4,7 +4,7 @@ import { deploymentEventSchemas, type DeploymentEvent } from './deployment-event
 import { decideDeployment, deploymentsAfterStatus, evolveDeployments, type DeploymentCommand, type Deployments } from './deployments.js'
 import type { Actor } from '../platform/actor.js'
 import { conflict, invalid, notFound } from '../platform/rejection.js'
-import { InstanceStatus, instanceStatusName, type InstanceStatusCode } from './statuses.js'
+import { InstanceStatus, installStages, instanceStatusName, type InstanceStatusCode } from './statuses.js'
 import { statusAfter } from './status-after.js'
 
 // The lambda-instance aggregate: what a command may do given the instance's history (docs/original.md "Start and stop", "Destroy", "Status family").
@@ -73,11 +73,6 @@ export const messages = {
     `Can't change the status of a lambda instance while lambda instance status is ${instanceStatusName(status)}.`,
   sameStatus: (status: InstanceStatusCode) => `The specified lambda instance status is already ${status}.`,
 } as const
-
-/** What a service VM reports after the cluster is built: the install stages and their end. */
-export const installStages: ReadonlySet<InstanceStatusCode> = new Set([
-  '12', '13', '14', '15', '16', '17', '18', '19', '20', '21', '22', '23', '0',
-] as const)
 
 const clusterCreated = (source: StatusSource): InstanceEvent => ({
   type: 'InstanceStatusChanged',

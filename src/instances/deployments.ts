@@ -33,6 +33,9 @@ export interface UploadedJar {
   executionEnvironmentName: string
 }
 
+/** What an application's deployment asks of the instance's master: each is a job on the instance's stream. */
+export type DeploymentAction = 'deploy' | 'withdraw' | 'start' | 'stop'
+
 export type DeploymentCommand =
   | { type: 'DeployApp'; app: AppRef | null }
   | { type: 'WithdrawApp'; app: AppRef | null }
@@ -43,7 +46,7 @@ export type DeploymentCommand =
   | { type: 'RecordAppWithdrawn'; appId: string }
   | { type: 'RecordAppStarted'; appId: string }
   | { type: 'RecordAppStopped'; appId: string }
-  | { type: 'RecordAppJobFailed'; appId: string; action: 'start' | 'stop' | 'withdraw'; failureMessage: string }
+  | { type: 'RecordAppJobFailed'; appId: string; action: Exclude<DeploymentAction, 'deploy'>; failureMessage: string }
 
 export const deploymentMessages = {
   appNotFound: "The specified application doesn't exist.",
@@ -64,6 +67,17 @@ const running = (job: JobPhase) => job !== 'stopped'
 /** Whether some application of this type holds the instance's job slot. */
 export function slotTaken(deployments: Deployments, type: JobSlot): boolean {
   return Object.values(deployments).some((d) => d.type === type && running(d.job))
+}
+
+/** The jobs a deployment waits for, in the order they run: a deploy before the start that needs its jar; a
+ *  withdraw, which removes the jar, last. */
+export function pendingActions(deployment: Deployment): DeploymentAction[] {
+  const pending: DeploymentAction[] = []
+  if (deployment.phase === 'deploying') pending.push('deploy')
+  if (deployment.job === 'starting') pending.push('start')
+  if (deployment.job === 'stopping') pending.push('stop')
+  if (deployment.phase === 'withdrawing') pending.push('withdraw')
+  return pending
 }
 
 /** Decides a deployment command for an instance that exists and is visible to the caller. */

@@ -1,10 +1,13 @@
 // What the instances slice offers the composition root, the other slices and read models. An application is
-// deployed, started and stopped by commands on the instance, which owns the job slots; what the slice needs is
-// in services.ts.
+// deployed, started and stopped by commands on the instance, which owns the job slots; the applications slice
+// does their work on the master (an InstanceJob, given to the instance's jobs as their DeploymentWork). What the
+// slice's routes need is in services.ts.
 
 export { instanceCategory, instanceStream, type InstanceEvent } from './events.js'
 export { messages as instanceMessages, type InstanceCommand } from './decider.js'
-export type { AppRef, Deployment, DeploymentCommand } from './deployments.js'
+export { pendingActions, type AppRef, type Deployment, type DeploymentAction, type DeploymentCommand } from './deployments.js'
+export type { InstanceJob } from './jobs/context.js'
+export type { DeploymentWork } from './jobs/index.js'
 export { instanceStatusView, type InstanceStatusCode } from './statuses.js'
 export { runInstanceCommand } from './routes/run-command.js'
 export type { InstanceCommandServices, InstanceServices } from './services.js'

@@ -42,6 +42,21 @@ export const instanceStatusCodes = Object.keys(instanceStatuses) as InstanceStat
 /** The schema of a status code, in events and in the status family's bodies. */
 export const InstanceStatusCode = Type.Unsafe<InstanceStatusCode>({ type: 'string', enum: instanceStatusCodes })
 
+/** What a service VM reports after the cluster is built: the install stages and their end. */
+export const installStages: ReadonlySet<InstanceStatusCode> = new Set([
+  InstanceStatus.INIT_DONE, InstanceStatus.INIT_FAILED, InstanceStatus.COMMONS_INSTALLED, InstanceStatus.COMMONS_FAILED,
+  InstanceStatus.HADOOP_INSTALLED, InstanceStatus.HADOOP_FAILED, InstanceStatus.KAFKA_INSTALLED, InstanceStatus.KAFKA_FAILED,
+  InstanceStatus.FLINK_INSTALLED, InstanceStatus.FLINK_FAILED, InstanceStatus.FLUME_INSTALLED, InstanceStatus.FLUME_FAILED,
+  InstanceStatus.STARTED,
+])
+
+/** Still being built: PENDING, or further on (a service VM may report stages before the build has seen every
+ *  node up, so until the cluster is recorded these say the build may not be finished). */
+export const buildingStatuses: ReadonlySet<InstanceStatusCode> = new Set([InstanceStatus.PENDING, InstanceStatus.CLUSTER_CREATED, ...installStages])
+
+/** Asked to be destroyed, or destroyed: nothing but the destroy job acts on the instance any more. */
+export const destroyStatuses: ReadonlySet<InstanceStatusCode> = new Set([InstanceStatus.DESTROYING, InstanceStatus.DESTROYED])
+
 export function isInstanceStatusCode(value: unknown): value is InstanceStatusCode {
   return typeof value === 'string' && Object.hasOwn(instanceStatuses, value)
 }

@@ -2,10 +2,12 @@ import Database from 'better-sqlite3'
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 
 // Secrets that must never enter the event log: each instance's service-VM token and the cluster's generated
-// SSH key. They live in their own SQLite file, encrypted with AES-256-GCM under a key from configuration.
-// Tokens are found by an HMAC of their value, so the file alone does not let anyone test guesses.
+// SSH key, and the owner's token an instance's or an application's jobs act with. They live in their own SQLite
+// file, encrypted with AES-256-GCM under a key from configuration, each under its subject: the instance or the
+// application it belongs to. Tokens are found by an HMAC of their value, so the file alone does not let anyone
+// test guesses.
 
-/** `owner-token`: the latest ~okeanos token of the instance's owner, which the reactors act with. */
+/** `owner-token`: the latest ~okeanos token of the subject's owner, which its jobs act with. */
 export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key' | 'owner-token'
 
 export interface SecretStoreOptions {
@@ -23,7 +25,7 @@ export class SecretStore {
     put: Database.Statement<[string, string, string | null, Buffer]>
     replace: Database.Statement<[string, string, Buffer]>
     get: Database.Statement<[string, string], { sealed: Buffer }>
-    byLookup: Database.Statement<[string], { instance_id: string }>
+    byLookup: Database.Statement<[string], { subject_id: string }>
   }
 
   /** `key` is 32 bytes. */
@@ -37,22 +39,16 @@ export class SecretStore {
     this.db = new Database(path)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
-    this.db.exec(`CREATE TABLE IF NOT EXISTS secrets (
-      instance_id TEXT NOT NULL,
-      kind        TEXT NOT NULL,
-      lookup      TEXT UNIQUE,
-      sealed      BLOB NOT NULL,
-      PRIMARY KEY (instance_id, kind)
-    ) WITHOUT ROWID`)
+    migrate(this.db)
     this.stmt = {
       put: this.db.prepare(
-        'INSERT INTO secrets (instance_id, kind, lookup, sealed) VALUES (?, ?, ?, ?) ON CONFLICT (instance_id, kind) DO NOTHING',
+        'INSERT INTO secrets (subject_id, kind, lookup, sealed) VALUES (?, ?, ?, ?) ON CONFLICT (subject_id, kind) DO NOTHING',
       ),
       replace: this.db.prepare(
-        'INSERT INTO secrets (instance_id, kind, lookup, sealed) VALUES (?, ?, NULL, ?) ON CONFLICT (instance_id, kind) DO UPDATE SET sealed = excluded.sealed',
+        'INSERT INTO secrets (subject_id, kind, lookup, sealed) VALUES (?, ?, NULL, ?) ON CONFLICT (subject_id, kind) DO UPDATE SET sealed = excluded.sealed',
       ),
-      get: this.db.prepare('SELECT sealed FROM secrets WHERE instance_id = ? AND kind = ?'),
-      byLookup: this.db.prepare("SELECT instance_id FROM secrets WHERE lookup = ? AND kind = 'instance-token'"),
+      get: this.db.prepare('SELECT sealed FROM secrets WHERE subject_id = ? AND kind = ?'),
+      byLookup: this.db.prepare("SELECT subject_id FROM secrets WHERE lookup = ? AND kind = 'instance-token'"),
     }
   }
 
@@ -75,18 +71,18 @@ export class SecretStore {
 
   /** Stores a secret unless one of that kind exists already; answers the one stored (first writer wins, so a
    *  repeated provisioning step gets the same key or token back). */
-  put(instanceId: string, kind: SecretKind, value: string): string {
-    this.stmt.put.run(instanceId, kind, kind === 'instance-token' ? this.lookup(value) : null, this.seal(value))
-    return this.get(instanceId, kind)!
+  put(subjectId: string, kind: SecretKind, value: string): string {
+    this.stmt.put.run(subjectId, kind, kind === 'instance-token' ? this.lookup(value) : null, this.seal(value))
+    return this.get(subjectId, kind)!
   }
 
   /** Stores a secret that is renewed over time (the owner's token), replacing the one stored. */
-  replace(instanceId: string, kind: 'owner-token', value: string): void {
-    this.stmt.replace.run(instanceId, kind, this.seal(value))
+  replace(subjectId: string, kind: 'owner-token', value: string): void {
+    this.stmt.replace.run(subjectId, kind, this.seal(value))
   }
 
-  get(instanceId: string, kind: SecretKind): string | undefined {
-    const row = this.stmt.get.get(instanceId, kind)
+  get(subjectId: string, kind: SecretKind): string | undefined {
+    const row = this.stmt.get.get(subjectId, kind)
     return row && this.open(row.sealed)
   }
 
@@ -104,8 +100,8 @@ export class SecretStore {
       return cached
     }
     const row = this.stmt.byLookup.get(this.lookup(token))
-    if (row) this.remember(token, row.instance_id)
-    return row?.instance_id
+    if (row) this.remember(token, row.subject_id)
+    return row?.subject_id
   }
 
   /** How many resolved tokens are remembered (for tests). */
@@ -122,4 +118,28 @@ export class SecretStore {
   close(): void {
     this.db.close()
   }
+}
+
+/** The file's layout, by PRAGMA user_version: each step takes a file from its index to the next. Version 0 is
+ *  the first layout, whose column `instance_id` held application ids too. */
+const migrations = ['ALTER TABLE secrets RENAME COLUMN instance_id TO subject_id']
+
+const currentLayout = `CREATE TABLE secrets (
+  subject_id TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  lookup     TEXT UNIQUE,
+  sealed     BLOB NOT NULL,
+  PRIMARY KEY (subject_id, kind)
+) WITHOUT ROWID`
+
+/** A new file gets the current layout; an older one is brought to it, in one transaction. */
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > migrations.length) throw new Error(`the secret store's file is of a newer version (${version}) than this service knows`)
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'secrets'").get() !== undefined
+    if (!exists) db.exec(currentLayout)
+    else for (const step of migrations.slice(version)) db.exec(step)
+    db.pragma(`user_version = ${migrations.length}`)
+  }).immediate()
 }

@@ -1,9 +1,10 @@
 import t from 'tap'
+import Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
 import { SecretStore } from '../../src/secrets/store.js'
 
 // The store remembers the instance of a resolved service-VM token, but only so many: a token dropped from
-// memory still resolves, by the HMAC lookup in the file.
+// memory still resolves, by the HMAC lookup in the file. A file of an older layout is brought to the current one.
 
 t.test('the token cache is bounded and an evicted token still resolves', async (t) => {
   const store = new SecretStore(`${t.testdir()}/secrets.db`, randomBytes(32), { maxCachedTokens: 3 })
@@ -48,4 +49,54 @@ t.test('the default bound still resolves tokens across a reopen', async (t) => {
   t.teardown(() => second.close())
   t.equal(second.cachedTokens, 0)
   t.equal(second.instanceForToken(token), 'x')
+})
+
+t.test("a file of the first layout (the column instance_id) is migrated, and its secrets are still readable", async (t) => {
+  const dir = t.testdir()
+  const path = `${dir}/secrets.db`
+  const key = randomBytes(32)
+  // The rows of an old file: sealed by the store itself, written into a file of the first layout by hand.
+  const writer = new SecretStore(`${dir}/current.db`, key)
+  const token = writer.instanceToken('instance-1')
+  writer.put('instance-1', 'ssh-private-key', 'PRIVATE KEY')
+  writer.replace('application-1', 'owner-token', 'owner token')
+  writer.close()
+  const old = new Database(path)
+  old.exec(`CREATE TABLE IF NOT EXISTS secrets (
+      instance_id TEXT NOT NULL,
+      kind        TEXT NOT NULL,
+      lookup      TEXT UNIQUE,
+      sealed      BLOB NOT NULL,
+      PRIMARY KEY (instance_id, kind)
+    ) WITHOUT ROWID`)
+  old.exec(`ATTACH '${dir}/current.db' AS current; INSERT INTO secrets SELECT * FROM current.secrets; DETACH current`)
+  old.close()
+
+  const store = new SecretStore(path, key)
+  t.teardown(() => store.close())
+  t.equal(store.get('instance-1', 'ssh-private-key'), 'PRIVATE KEY')
+  t.equal(store.get('application-1', 'owner-token'), 'owner token')
+  t.equal(store.instanceForToken(token), 'instance-1', 'a service-VM token still resolves by its lookup')
+  t.equal(store.instanceToken('instance-1'), token, 'and is the one kept, not a new one')
+
+  const file = new Database(path, { readonly: true })
+  t.teardown(() => file.close())
+  t.same((file.pragma('table_info(secrets)') as Array<{ name: string }>).map((column) => column.name), ['subject_id', 'kind', 'lookup', 'sealed'])
+  t.equal(file.pragma('user_version', { simple: true }), 1)
+})
+
+t.test('a file the store wrote opens again as it is, and one of a newer layout is refused', async (t) => {
+  const path = `${t.testdir()}/secrets.db`
+  const key = randomBytes(32)
+  const first = new SecretStore(path, key)
+  first.put('x', 'ssh-public-key', 'PUBLIC KEY')
+  first.close()
+  const second = new SecretStore(path, key)
+  t.equal(second.get('x', 'ssh-public-key'), 'PUBLIC KEY')
+  second.close()
+
+  const file = new Database(path)
+  file.pragma('user_version = 2')
+  file.close()
+  t.throws(() => new SecretStore(path, key), /newer version/)
 })

@@ -38,3 +38,17 @@ export const uploadRequestedBy = (owner: string, name = 'app.jar', data: Partial
     description: '', type: 'BATCH', execution_environment_name: '', size: 1, ...data,
   },
 })
+
+/** The build's end as the provisioning reactor records it: a master, no slaves. */
+export const provisioned: InstanceEvent = {
+  type: 'ClusterProvisioned',
+  data: {
+    master: { id: 1, name: 'master' },
+    slaves: [],
+    network: { id: 'n', subnet_id: 's', cidr: '192.168.0.0/24', gateway: '192.168.0.1' },
+    floating_ip: { id: 'ip', address: '10.0.0.1' },
+  },
+}
+
+/** The history of an instance built and STARTED, every install stage reported. */
+export const started: InstanceEvent[] = [requestedBy('alice'), provisioned, ...['10', '12', '14', '16', '18', '20', '22', '0'].map((s) => statusChanged(s))]

@@ -15,10 +15,10 @@ export interface Footprint {
 export function footprintOf(service: Service, dataDir: string): Footprint {
   const db = new Database(join(dataDir, 'secrets.db'), { readonly: true, fileMustExist: true })
   try {
-    const rows = db.prepare('SELECT instance_id, kind, hex(sealed) AS sealed FROM secrets ORDER BY instance_id, kind').all() as Array<Record<string, string>>
+    const rows = db.prepare('SELECT subject_id, kind, hex(sealed) AS sealed FROM secrets ORDER BY subject_id, kind').all() as Array<Record<string, string>>
     return {
       head: service.log.headPositionSync(),
-      secrets: rows.map((row) => `${row.instance_id} ${row.kind} ${row.sealed}`),
+      secrets: rows.map((row) => `${row.subject_id} ${row.kind} ${row.sealed}`),
       uploads: readdirSync(join(dataDir, 'uploads')).sort(),
     }
   } finally {

@@ -1,13 +1,14 @@
 import { InstanceStatus } from '../statuses.js'
 import { isNotFound, isOkeanosError, type Okeanos, type ServerStatus } from '../../okeanos/index.js'
-import { JobAbandoned, JobFailed, sleep, type JobContext } from '../../platform/jobs/context.js'
+import { JobFailed, sleep } from '../../platform/jobs/context.js'
+import type { InstanceJob } from './context.js'
 
 // Start, stop and destroy a built cluster (upstream §5.3, synnefo.md §4.4–§4.5). Each job ends in the
 // status the original reached (STARTED, STOPPED, DESTROYED), or in FAILED with ~okeanos's message.
 
 type Node = { id: number; name: string }
 
-async function waitFor(job: JobContext, ok: Okeanos, node: Node, status: ServerStatus): Promise<void> {
+async function waitFor(job: InstanceJob, ok: Okeanos, node: Node, status: ServerStatus): Promise<void> {
   const deadline = Date.now() + job.settings.buildTimeoutMs
   for (;;) {
     const server = await job.call(() => ok.compute.getServer(node.id))
@@ -20,20 +21,20 @@ async function waitFor(job: JobContext, ok: Okeanos, node: Node, status: ServerS
 }
 
 /** Starts a node unless it runs already, and waits until it does. */
-async function startNode(job: JobContext, ok: Okeanos, node: Node): Promise<void> {
+async function startNode(job: InstanceJob, ok: Okeanos, node: Node): Promise<void> {
   const server = await job.call(() => ok.compute.getServer(node.id))
   if (server.status === 'STOPPED' && !server['SNF:task_state']) await job.call(() => ok.compute.startServer(node.id))
   await waitFor(job, ok, node, 'ACTIVE')
 }
 
-async function stopNode(job: JobContext, ok: Okeanos, node: Node): Promise<void> {
+async function stopNode(job: InstanceJob, ok: Okeanos, node: Node): Promise<void> {
   const server = await job.call(() => ok.compute.getServer(node.id))
   if (server.status === 'ACTIVE' && !server['SNF:task_state']) await job.call(() => ok.compute.shutdownServer(node.id))
   await waitFor(job, ok, node, 'STOPPED')
 }
 
 /** Slaves first: the master starts the services, which need their nodes up. */
-export async function start(job: JobContext): Promise<void> {
+export async function start(job: InstanceJob): Promise<void> {
   const { cluster } = await job.stillIn(InstanceStatus.STARTING)
   if (cluster) {
     const ok = await job.okeanos()
@@ -45,7 +46,7 @@ export async function start(job: JobContext): Promise<void> {
 }
 
 /** Master first, so the services stop before their nodes. */
-export async function stop(job: JobContext): Promise<void> {
+export async function stop(job: InstanceJob): Promise<void> {
   const { cluster } = await job.stillIn(InstanceStatus.STOPPING)
   if (cluster) {
     const ok = await job.okeanos()
@@ -57,7 +58,7 @@ export async function stop(job: JobContext): Promise<void> {
 }
 
 /** A DELETE of something already gone is done. */
-async function gone(job: JobContext, remove: () => Promise<void>): Promise<void> {
+async function gone(job: InstanceJob, remove: () => Promise<void>): Promise<void> {
   try {
     await job.call(remove)
   } catch (error) {
@@ -67,7 +68,7 @@ async function gone(job: JobContext, remove: () => Promise<void>): Promise<void>
 }
 
 /** Repeats a DELETE that ~okeanos refuses with 409 while something still hangs on the resource. */
-async function whenFree(job: JobContext, what: string, remove: () => Promise<void>): Promise<void> {
+async function whenFree(job: InstanceJob, what: string, remove: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + job.settings.buildTimeoutMs
   for (;;) {
     try {
@@ -75,7 +76,7 @@ async function whenFree(job: JobContext, what: string, remove: () => Promise<voi
     } catch (error) {
       if (!isOkeanosError(error) || error.status !== 409) throw error
       if (Date.now() > deadline) throw new JobFailed(`${what} is still in use: ${error.okeanosMessage}`)
-      if (job.deps.stopping()) throw new JobAbandoned('service stopping')
+      job.notStopping()
       await sleep(job.settings.pollIntervalMs)
     }
   }
@@ -83,7 +84,7 @@ async function whenFree(job: JobContext, what: string, remove: () => Promise<voi
 
 /** Removes everything the instance has on ~okeanos, whatever state provisioning reached: servers (found by
  *  the record and by their tags, so even one whose creation was never recorded), the public IP, the network. */
-export async function destroy(job: JobContext): Promise<void> {
+export async function destroy(job: InstanceJob): Promise<void> {
   const instance = await job.stillIn(InstanceStatus.DESTROYING)
   const p = instance.provisioning
   if (p || instance.cluster) {

@@ -1,8 +1,9 @@
 import type { ClusterResource, InstanceSpec } from '../events.js'
-import { installStages, type Provisioning } from '../decider.js'
-import { InstanceStatus, type InstanceStatusCode } from '../statuses.js'
+import type { Provisioning } from '../decider.js'
+import { buildingStatuses } from '../statuses.js'
 import { isOkeanosError, projectAvailability, type Okeanos, type PersonalityFile, type Server } from '../../okeanos/index.js'
-import { failureMessage, JobFailed, sleep, type JobContext } from '../../platform/jobs/context.js'
+import { failureMessage, JobFailed, sleep } from '../../platform/jobs/context.js'
+import type { InstanceJob } from './context.js'
 import { quotaShortfall } from './quota.js'
 import { generateClusterKeyPair } from './ssh-key.js'
 
@@ -12,8 +13,6 @@ import { generateClusterKeyPair } from './ssh-key.js'
 // Every resource is recorded in the instance's stream as soon as it exists, and looked up (by name or by
 // the metadata we tag servers with) before it is created, so a job resumed after a crash carries on from
 // where it stopped and never creates a second master, network or IP.
-
-export const reactorName = 'provisioning'
 
 /** The file the master's service VM reads to report its install stages back to us. */
 export const serviceVmFile = '/etc/lod/service-vm.json'
@@ -47,7 +46,7 @@ export const personalityFile = (path: string, contents: string): PersonalityFile
   mode: 0o600,
 })
 
-async function flavorIds(job: JobContext, ok: Okeanos, spec: InstanceSpec) {
+async function flavorIds(job: InstanceJob, ok: Okeanos, spec: InstanceSpec) {
   const [master, slave] = await Promise.all([
     job.call(() => ok.compute.findFlavor(spec.vcpus_master, spec.ram_master, spec.disk_master)),
     job.call(() => ok.compute.findFlavor(spec.vcpus_slave, spec.ram_slave, spec.disk_slave)),
@@ -57,7 +56,7 @@ async function flavorIds(job: JobContext, ok: Okeanos, spec: InstanceSpec) {
 }
 
 /** The checks the original made before touching anything; passing them starts the provisioning record. */
-async function checkAndStart(job: JobContext, ok: Okeanos, spec: InstanceSpec): Promise<void> {
+async function checkAndStart(job: InstanceJob, ok: Okeanos, spec: InstanceSpec): Promise<void> {
   if (spec.slaves < 0) throw new JobFailed('The number of slaves cannot be negative.')
   const project = await job.call(() => ok.account.findProjectByName(spec.project_name))
   if (!project || project.state !== 'active') throw new JobFailed(`~okeanos project ${spec.project_name} is not available to you.`)
@@ -67,14 +66,14 @@ async function checkAndStart(job: JobContext, ok: Okeanos, spec: InstanceSpec): 
   const shortfall = quotaShortfall(available, freeIps.length, spec)
   if (shortfall) throw new JobFailed(shortfall)
   await flavorIds(job, ok, spec)
-  await job.record({ type: 'StartProvisioning', id: job.instanceId, actor: { kind: 'reactor', name: reactorName }, projectId: project.id })
+  await job.record({ type: 'StartProvisioning', id: job.instanceId, actor: { kind: 'reactor', name: job.reactor }, projectId: project.id })
 }
 
-function recordResource(job: JobContext, resource: ClusterResource): Promise<void> {
-  return job.record({ type: 'RecordClusterResource', id: job.instanceId, actor: { kind: 'reactor', name: reactorName }, resource })
+function recordResource(job: InstanceJob, resource: ClusterResource): Promise<void> {
+  return job.record({ type: 'RecordClusterResource', id: job.instanceId, actor: { kind: 'reactor', name: job.reactor }, resource })
 }
 
-async function ensureNetwork(job: JobContext, ok: Okeanos, p: Provisioning): Promise<void> {
+async function ensureNetwork(job: InstanceJob, ok: Okeanos, p: Provisioning): Promise<void> {
   if (!p.network) {
     const name = networkName(job.instanceId)
     const network = await job.ensure(
@@ -100,7 +99,7 @@ function ours(servers: Server[], instanceId: string, role: string): Server | und
   return servers.find((s) => !s.deleted && s.metadata?.lod_instance === instanceId && s.metadata?.lod_role === role)
 }
 
-async function ensureServers(job: JobContext, ok: Okeanos, spec: InstanceSpec, owner: string): Promise<void> {
+async function ensureServers(job: InstanceJob, ok: Okeanos, spec: InstanceSpec, owner: string): Promise<void> {
   const flavors = await flavorIds(job, ok, spec)
   const settings = job.settings
   const keys = job.deps.secrets
@@ -191,7 +190,7 @@ async function ensureServers(job: JobContext, ok: Okeanos, spec: InstanceSpec, o
 }
 
 /** Polls until every server is ACTIVE; a server in ERROR, or the deadline, fails the build. */
-async function waitForCluster(job: JobContext, ok: Okeanos, servers: Array<{ id: number; name: string }>): Promise<void> {
+async function waitForCluster(job: InstanceJob, ok: Okeanos, servers: Array<{ id: number; name: string }>): Promise<void> {
   const deadline = Date.now() + job.settings.buildTimeoutMs
   const pending = new Map(servers.map((s) => [s.id, s.name]))
   while (pending.size > 0) {
@@ -208,15 +207,10 @@ async function waitForCluster(job: JobContext, ok: Okeanos, servers: Array<{ id:
   }
 }
 
-/** PENDING, or further on: the service VM may report stages before this job has seen every node up. */
-export function stillBuilding(status: InstanceStatusCode): boolean {
-  return status === InstanceStatus.PENDING || status === InstanceStatus.CLUSTER_CREATED || installStages.has(status)
-}
-
-export async function provision(job: JobContext): Promise<void> {
+export async function provision(job: InstanceJob): Promise<void> {
   const instance = await job.notDestroyed()
   // A record a service VM registered, a cluster already built, or a build that failed: nothing to do.
-  if (!instance.spec || instance.cluster || !stillBuilding(instance.status)) return
+  if (!instance.spec || instance.cluster || !buildingStatuses.has(instance.status)) return
   const spec = instance.spec
   try {
     const ok = await job.okeanos()
@@ -229,7 +223,7 @@ export async function provision(job: JobContext): Promise<void> {
     await job.record({
       type: 'CompleteProvisioning',
       id: job.instanceId,
-      actor: { kind: 'reactor', name: reactorName },
+      actor: { kind: 'reactor', name: job.reactor },
       cluster: {
         master: p.master!,
         slaves: [...p.slaves].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })),

@@ -1,15 +1,9 @@
-import type { CommandHandler } from '../command-handler.js'
-import type { ApplicationCommand, ApplicationState } from '../../applications/decider.js'
-import type { ApplicationEvent } from '../../applications/events.js'
-import { instanceStream, type InstanceEvent } from '../../instances/events.js'
-import type { Instance, InstanceCommand, InstanceState } from '../../instances/decider.js'
-import { Rejection } from '../rejection.js'
-import type { InstanceStatusCode } from '../../instances/statuses.js'
 import { isOkeanosError, Okeanos, OkeanosError, WaitTimeoutError } from '../../okeanos/index.js'
 import type { SecretStore } from '../../secrets/store.js'
 
-// What every reactor job works with: the instance's state from its stream, commands to record what happened,
-// an ~okeanos client acting with the owner's token, and the retry policy for ~okeanos calls.
+// What every job works with, whatever it is about: an ~okeanos client acting with the owner's token, the retry
+// policy for ~okeanos calls, and the service's stop. A slice's jobs extend it with what they are about (the
+// instance's context in src/instances/jobs/context.ts, the application's in src/applications/jobs/context.ts).
 
 export interface ReactorSettings {
   identityUrl: string
@@ -29,11 +23,7 @@ export interface ReactorSettings {
   backoffMs: number
 }
 
-export interface ReactorDeps {
-  instances: CommandHandler<InstanceCommand, InstanceEvent, InstanceState>
-  applications: CommandHandler<ApplicationCommand, ApplicationEvent, ApplicationState>
-  /** Where uploads wait until they are on Pithos (`<application id>.jar`). */
-  uploadsDir: string
+export interface JobRuntime {
   secrets: SecretStore
   settings: ReactorSettings
   /** Set when the service is stopping: jobs end at their next step and resume after the restart. */
@@ -51,63 +41,24 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export class JobContext {
   private okeanosClient: Okeanos | undefined
 
+  /** `subjectId`: what the job is about (an instance, an application), whose owner's token is kept under it. */
   constructor(
-    readonly deps: ReactorDeps,
-    readonly instanceId: string,
-    readonly reactor: string,
+    readonly deps: JobRuntime,
+    private readonly subjectId: string,
   ) {}
 
   get settings(): ReactorSettings {
     return this.deps.settings
   }
 
-  async instance(): Promise<Instance> {
-    const { state } = await this.deps.instances.load(instanceStream(this.instanceId))
-    if (!state.exists) throw new JobAbandoned('no such instance')
-    return state
-  }
-
-  /** The instance, provided it is still in `status`; otherwise the job has nothing left to do. */
-  async stillIn(status: InstanceStatusCode): Promise<Instance> {
+  /** Ends the job here when the service stops: the next start resumes it. */
+  notStopping(): void {
     if (this.deps.stopping()) throw new JobAbandoned('service stopping')
-    const instance = await this.instance()
-    if (instance.status !== status) throw new JobAbandoned(`instance is no longer ${status}`)
-    return instance
-  }
-
-  /** The instance, provided nobody has asked to destroy it meanwhile. */
-  async notDestroyed(): Promise<Instance> {
-    if (this.deps.stopping()) throw new JobAbandoned('service stopping')
-    const instance = await this.instance()
-    if (instance.status === '5' || instance.status === '6') throw new JobAbandoned('instance is being destroyed')
-    return instance
-  }
-
-  /** Records what happened; a command the stream already reflects (a repeated step) is not an error. */
-  async record(command: InstanceCommand): Promise<void> {
-    try {
-      await this.deps.instances.handle(instanceStream(this.instanceId), command, {
-        metadata: { actor: this.reactor, correlation_id: this.instanceId },
-      })
-    } catch (error) {
-      if (error instanceof Rejection && error.kind === 'conflict') return
-      throw error
-    }
-  }
-
-  async setStatus(status: InstanceStatusCode, failureMessage = ''): Promise<void> {
-    await this.record({
-      type: 'ChangeInstanceStatus',
-      id: this.instanceId,
-      actor: { kind: 'reactor', name: this.reactor },
-      status,
-      failureMessage,
-    })
   }
 
   async okeanos(): Promise<Okeanos> {
     if (this.okeanosClient) return this.okeanosClient
-    const token = this.deps.secrets.get(this.instanceId, 'owner-token')
+    const token = this.deps.secrets.get(this.subjectId, 'owner-token')
     if (!token) throw new JobFailed("No ~okeanos token of the instance's owner is known; repeat the request.")
     this.okeanosClient = await this.call(() =>
       Okeanos.connect(this.settings.identityUrl, token, { timeoutMs: this.settings.okeanosTimeoutMs }),
@@ -127,7 +78,7 @@ export class JobContext {
         return await create()
       } catch (error) {
         if (!(error instanceof OkeanosError) || !error.transient || attempt >= this.settings.attempts) throw error
-        if (this.deps.stopping()) throw new JobAbandoned('service stopping')
+        this.notStopping()
         await sleep(this.settings.backoffMs * 2 ** (attempt - 1))
       }
     }
@@ -140,7 +91,7 @@ export class JobContext {
         return await fn()
       } catch (error) {
         if (!(error instanceof OkeanosError) || !error.transient || attempt >= this.settings.attempts) throw error
-        if (this.deps.stopping()) throw new JobAbandoned('service stopping')
+        this.notStopping()
         await sleep(this.settings.backoffMs * 2 ** (attempt - 1))
       }
     }

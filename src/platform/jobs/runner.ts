@@ -1,124 +1,35 @@
 import type { EventLog, RecordedEvent, Subscription } from '../eventlog/port.js'
 import { streamId } from '../streams.js'
-import { applicationStream } from '../../applications/events.js'
-import { instanceStream } from '../../instances/events.js'
-import type { Instance } from '../../instances/decider.js'
-import { InstanceStatus, type InstanceStatusCode } from '../../instances/statuses.js'
-import { failureMessage, JobAbandoned, JobContext, type ReactorDeps } from './context.js'
-import { destroy, start, stop } from '../../instances/jobs/lifecycle.js'
-import { provision, ProvisioningFailed, reactorName as provisioningReactor, stillBuilding } from '../../instances/jobs/provisioning.js'
-import { deleteUpload, onMaster, reactorName as applicationsReactor, storeUpload, type AppAction } from '../../applications/jobs/applications.js'
+import { JobAbandoned, type JobRuntime } from './context.js'
+import type { AskedJob, Job, JobSet, PendingJob } from './job-set.js'
 
-// Turns the events that ask for work on ~okeanos into jobs, and runs them: one job at a time per instance
-// (in the order they were asked for), a bounded number at a time overall. Jobs are not remembered anywhere
-// but in the streams: at start the runner looks for the work a previous run left undone (unfinishedJobs) and
-// queues it again; every job picks up from the last step it recorded, and does nothing if nothing is left.
-
-export type JobKind = 'provision' | 'start' | 'stop' | 'destroy' | 'upload' | 'delete-app' | `app-${AppAction}`
-
-/** The events that ask for a job: the job's kind, and what it is about besides its stream (an application). */
-const jobOfEvent: Record<string, (event: RecordedEvent) => { kind: JobKind; arg?: string }> = {
-  InstanceRequested: () => ({ kind: 'provision' }),
-  InstanceStartRequested: () => ({ kind: 'start' }),
-  InstanceStopRequested: () => ({ kind: 'stop' }),
-  InstanceDestroyRequested: () => ({ kind: 'destroy' }),
-  AppUploadRequested: () => ({ kind: 'upload' }),
-  AppDeleteRequested: () => ({ kind: 'delete-app' }),
-  AppDeployRequested: (e) => ({ kind: 'app-deploy', arg: appOf(e) }),
-  AppWithdrawRequested: (e) => ({ kind: 'app-withdraw', arg: appOf(e) }),
-  AppStartRequested: (e) => ({ kind: 'app-start', arg: appOf(e) }),
-  AppStopRequested: (e) => ({ kind: 'app-stop', arg: appOf(e) }),
-}
-
-const appOf = (event: RecordedEvent) => (event.data as { app_id: string }).app_id
-
-const jobOfStatus: Partial<Record<InstanceStatusCode, JobKind>> = {
-  [InstanceStatus.PENDING]: 'provision',
-  [InstanceStatus.STARTING]: 'start',
-  [InstanceStatus.STOPPING]: 'stop',
-  [InstanceStatus.DESTROYING]: 'destroy',
-}
-
-const jobs: Record<JobKind, { reactor: string; run: (job: JobContext, arg: string) => Promise<void> }> = {
-  provision: { reactor: provisioningReactor, run: provision },
-  start: { reactor: 'lifecycle', run: start },
-  stop: { reactor: 'lifecycle', run: stop },
-  destroy: { reactor: 'lifecycle', run: destroy },
-  upload: { reactor: applicationsReactor, run: storeUpload },
-  'delete-app': { reactor: applicationsReactor, run: deleteUpload },
-  'app-deploy': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'deploy') },
-  'app-withdraw': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'withdraw') },
-  'app-start': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'start') },
-  'app-stop': { reactor: applicationsReactor, run: (job, app) => onMaster(job, app, 'stop') },
-}
+// Runs the jobs of the slices' job sets (job-set.ts; the composition root gives the list): the events that ask
+// for work on ~okeanos become jobs, run one at a time per stream (in the order they were asked for), a bounded
+// number at a time overall. Jobs are not remembered anywhere but in the streams: at start the runner asks every
+// job set for the work a previous run left undone and queues it again; every job picks up from the last step
+// it recorded, and does nothing if nothing is left.
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'abandoned'
 
-/** Where the read models say work may be left: candidates only, each checked against its stream. */
-export interface UnfinishedWork {
-  /** Instances whose lifecycle job may not be finished (PENDING, STARTING, STOPPING, DESTROYING, building). */
-  unfinished: () => Array<{ id: string }>
-  /** Instances with deployments: an application job (deploy, withdraw, start, stop) may be pending there. */
-  withDeployments: () => string[]
-  /** Applications still UPLOADING. */
-  uploading: () => string[]
-  /** Every application not deleted: a delete may be pending. */
-  applicationIds: () => string[]
-}
-
-export interface UnfinishedJob {
-  /** The stream's id: an instance's, or an application's for `upload` and `delete-app`. */
-  id: string
-  kind: JobKind
-  /** The application of an `app-*` job. */
-  arg?: string
-}
-
-/**
- * The jobs an instance still has to do, in the order the live path queued them: application jobs first (they
- * are asked for only while the instance is STARTED, so before whatever took it out of STARTED), then the
- * lifecycle job its status says is under way. A build is resumed only for an instance we build (its stream
- * began with InstanceRequested): one a service VM registered has no spec, and no cluster of ours.
- */
-export function unfinishedOf(instance: Instance): Array<{ kind: JobKind; arg?: string }> {
-  const found: Array<{ kind: JobKind; arg?: string }> = []
-  for (const [app, deployment] of Object.entries(instance.deployments)) {
-    // A deploy before the start that needs its jar; a withdraw, which removes the jar, last.
-    if (deployment.phase === 'deploying') found.push({ kind: 'app-deploy', arg: app })
-    if (deployment.job === 'starting') found.push({ kind: 'app-start', arg: app })
-    if (deployment.job === 'stopping') found.push({ kind: 'app-stop', arg: app })
-    if (deployment.phase === 'withdrawing') found.push({ kind: 'app-withdraw', arg: app })
-  }
-  const lifecycle = lifecycleJob(instance)
-  if (lifecycle) found.push({ kind: lifecycle })
+/** What a previous run left undone, job set by job set in the order given. */
+export async function unfinishedJobs(sets: readonly JobSet[]): Promise<PendingJob[]> {
+  const found: PendingJob[] = []
+  for (const set of sets) found.push(...(await set.unfinished()))
   return found
 }
 
-function lifecycleJob(instance: Instance): JobKind | undefined {
-  if (!stillBuilding(instance.status)) return jobOfStatus[instance.status]
-  return instance.spec !== null && instance.cluster === null ? 'provision' : undefined
-}
-
-/** What a previous run left undone: the read models name the candidates, their streams say what is pending. */
-export async function unfinishedJobs(deps: Pick<ReactorDeps, 'instances' | 'applications'>, work: UnfinishedWork): Promise<UnfinishedJob[]> {
-  const found: UnfinishedJob[] = []
-  for (const id of new Set([...work.unfinished().map((row) => row.id), ...work.withDeployments()])) {
-    const { state } = await deps.instances.load(instanceStream(id))
-    if (state.exists) for (const job of unfinishedOf(state)) found.push({ id, ...job })
-  }
-  // An upload before a delete of the same application, as they were asked for.
-  for (const id of work.uploading()) found.push({ id, kind: 'upload' })
-  for (const id of work.applicationIds()) {
-    const { state } = await deps.applications.load(applicationStream(id))
-    if (state.exists && state.deleting) found.push({ id, kind: 'delete-app' })
-  }
-  return found
-}
-
-export interface ReactorRunnerOptions extends UnfinishedWork {
-  deps: Omit<ReactorDeps, 'stopping'>
+export interface ReactorRunnerOptions {
+  /** The slices' jobs; what a previous run left undone is looked for in this order. */
+  jobs: readonly JobSet[]
+  runtime: Omit<JobRuntime, 'stopping'>
   concurrency: number
-  onError?: (error: unknown, instanceId: string, kind: JobKind) => void
+  /** `id`: the stream's, of an instance or an application. */
+  onError?: (error: unknown, id: string, kind: string) => void
+}
+
+interface Definition {
+  set: JobSet
+  job: Job<unknown>
 }
 
 export class ReactorRunner {
@@ -126,12 +37,24 @@ export class ReactorRunner {
   private readonly queued = new Map<string, Set<string>>()
   private readonly counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, failed: 0, abandoned: 0 }
   private readonly waiting: Array<() => void> = []
+  private readonly definitions = new Map<string, Definition>()
+  private readonly asks = new Map<string, (event: RecordedEvent) => AskedJob>()
   private subscription: Subscription | undefined
   private stopping = false
-  private readonly deps: ReactorDeps
+  private readonly runtime: JobRuntime
 
   constructor(private readonly options: ReactorRunnerOptions) {
-    this.deps = { ...options.deps, stopping: () => this.stopping }
+    this.runtime = { ...options.runtime, stopping: () => this.stopping }
+    for (const set of options.jobs) {
+      for (const [kind, job] of Object.entries(set.jobs)) {
+        if (this.definitions.has(kind)) throw new Error(`two job sets define the job ${kind}`)
+        this.definitions.set(kind, { set, job })
+      }
+      for (const [type, ask] of Object.entries(set.asks)) {
+        if (this.asks.has(type)) throw new Error(`two job sets take the event ${type}`)
+        this.asks.set(type, ask)
+      }
+    }
   }
 
   /** Follows the log from its head, and queues the jobs a previous run left unfinished. A job asked for while
@@ -139,17 +62,17 @@ export class ReactorRunner {
   async start(log: EventLog): Promise<void> {
     const head = await log.headPosition()
     this.subscription = log.subscribe(head, (events) => this.onEvents(events))
-    for (const { id, kind, arg } of await unfinishedJobs(this.options.deps, this.options)) this.enqueue(id, kind, arg)
+    for (const job of await unfinishedJobs(this.options.jobs)) this.enqueue(job)
   }
 
   private onEvents(events: RecordedEvent[]): void {
     const asked = events.flatMap((event) => {
-      const job = jobOfEvent[event.type]?.(event)
+      const job = this.asks.get(event.type)?.(event)
       return job ? [{ id: streamId(event.stream), ...job }] : []
     })
     // Jobs start in the next turn of the event loop: the request that asked for one keeps the owner's token only
     // once its append has resolved (a refused request keeps nothing), which is later in this turn.
-    if (asked.length > 0) setImmediate(() => asked.forEach(({ id, kind, arg }) => this.enqueue(id, kind, arg)))
+    if (asked.length > 0) setImmediate(() => asked.forEach((job) => this.enqueue(job)))
   }
 
   jobCounts(): Record<JobState, number> {
@@ -161,19 +84,21 @@ export class ReactorRunner {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()])
   }
 
-  private enqueue(instanceId: string, kind: JobKind, arg = ''): void {
+  private enqueue({ id, kind, arg = '' }: PendingJob): void {
     if (this.stopping) return
-    const pending = this.queued.get(instanceId) ?? new Set<string>()
+    const definition = this.definitions.get(kind)
+    if (!definition) throw new Error(`no job set defines the job ${kind}`)
+    const pending = this.queued.get(id) ?? new Set<string>()
     const name = `${kind}:${arg}`
     if (pending.has(name)) return // the same job is already waiting: it will see the latest state
     pending.add(name)
-    this.queued.set(instanceId, pending)
+    this.queued.set(id, pending)
     this.counts.queued++
-    const previous = this.chains.get(instanceId) ?? Promise.resolve()
-    const chain = previous.then(() => this.run(instanceId, kind, arg))
-    this.chains.set(instanceId, chain)
+    const previous = this.chains.get(id) ?? Promise.resolve()
+    const chain = previous.then(() => this.run(definition, id, kind, arg))
+    this.chains.set(id, chain)
     void chain.then(() => {
-      if (this.chains.get(instanceId) === chain) this.chains.delete(instanceId)
+      if (this.chains.get(id) === chain) this.chains.delete(id)
     })
   }
 
@@ -192,20 +117,20 @@ export class ReactorRunner {
     else this.counts.running--
   }
 
-  private async run(instanceId: string, kind: JobKind, arg: string): Promise<void> {
+  private async run({ set, job }: Definition, id: string, kind: string, arg: string): Promise<void> {
     await this.slot()
-    this.queued.get(instanceId)?.delete(`${kind}:${arg}`)
+    this.queued.get(id)?.delete(`${kind}:${arg}`)
     this.counts.queued--
-    const { reactor, run } = jobs[kind]
-    const job = new JobContext(this.deps, instanceId, reactor)
+    const context = set.context(this.runtime, id, job.reactor)
     let outcome: JobState = 'done'
     try {
-      await run(job, arg)
+      await job.run(context, arg)
     } catch (error) {
       if (error instanceof JobAbandoned) outcome = 'abandoned'
       else {
         outcome = 'failed'
-        await this.fail(job, kind, error)
+        this.options.onError?.(error, id, kind)
+        await this.endFailed(job, context, id, kind, error)
       }
     } finally {
       this.counts[outcome]++
@@ -213,17 +138,13 @@ export class ReactorRunner {
     }
   }
 
-  /** Records how the job failed: CLUSTER_FAILED for a build, FAILED otherwise, with ~okeanos's words. */
-  private async fail(job: JobContext, kind: JobKind, error: unknown): Promise<void> {
-    this.options.onError?.(error, job.instanceId, kind)
-    if (this.stopping) return
-    const status = error instanceof ProvisioningFailed ? InstanceStatus.CLUSTER_FAILED : InstanceStatus.FAILED
+  /** Ends a failed job as its job set says (e.g. in a status with ~okeanos's words), unless the service stops. */
+  private async endFailed(job: Job<unknown>, context: unknown, id: string, kind: string, error: unknown): Promise<void> {
+    if (this.stopping || !job.failed) return
     try {
-      const instance = await job.instance()
-      const expected = jobOfStatus[instance.status]
-      if (expected === kind) await job.setStatus(status, failureMessage(error))
+      await job.failed(context, error)
     } catch (recordError) {
-      this.options.onError?.(recordError, job.instanceId, kind)
+      this.options.onError?.(recordError, id, kind)
     }
   }
 

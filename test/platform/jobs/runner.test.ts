@@ -6,12 +6,15 @@ import type { ApplicationEvent } from '../../../src/applications/events.js'
 import type { InstanceEvent } from '../../../src/instances/events.js'
 import { instanceDecider } from '../../../src/instances/decider.js'
 import { SqliteEventLog } from '../../../src/platform/eventlog/sqlite.js'
-import { unfinishedJobs, type UnfinishedJob } from '../../../src/platform/jobs/runner.js'
+import { unfinishedJobs } from '../../../src/platform/jobs/runner.js'
+import type { PendingJob } from '../../../src/platform/jobs/job-set.js'
+import { instanceJobs } from '../../../src/instances/jobs/index.js'
+import { applicationJobs, deploymentWork } from '../../../src/applications/jobs/index.js'
 import { domainEventVersions, readModels } from '../../../src/app/stores.js'
 import { applicationQueries } from '../../../projections/applications/projection.js'
 import { instanceQueries } from '../../../projections/instances/queries.js'
 import { openReadModelDb, ProjectionRunner } from '../../../projections/runner.js'
-import { requestedBy, statusChanged, uploadRequestedBy } from '../../support/fixtures.js'
+import { requestedBy, started, statusChanged, uploadRequestedBy } from '../../support/fixtures.js'
 import { given } from '../../support/given.js'
 import { instanceStream } from '../../../src/instances/events.js'
 import { applicationStream } from '../../../src/applications/events.js'
@@ -42,15 +45,15 @@ async function setup(t: Test) {
       return given(log, applicationStream(id), ...events).then(() => id)
     },
     scan: () =>
-      unfinishedJobs(
-        { instances, applications },
-        {
-          unfinished: () => iq.unfinished(),
+      unfinishedJobs([
+        instanceJobs({
+          instances,
+          unfinished: (during, building) => iq.unfinished(during, building),
           withDeployments: () => aq.instancesWithDeployments(),
-          uploading: () => aq.uploading(),
-          applicationIds: () => aq.ids(),
-        },
-      ),
+          deployments: deploymentWork(applications),
+        }),
+        applicationJobs({ applications, uploadsDir: '', uploading: () => aq.uploading(), ids: () => aq.ids() }),
+      ]),
   }
 }
 
@@ -59,16 +62,6 @@ const registered = (status: string): InstanceEvent =>
     type: 'InstanceRegistered',
     data: { owner: 'alice', name: 'reported', instance_info: '{"instance_name": "reported"}', status, failure_message: '' },
   }) as InstanceEvent
-const provisioned: InstanceEvent = {
-  type: 'ClusterProvisioned',
-  data: {
-    master: { id: 1, name: 'master' },
-    slaves: [],
-    network: { id: 'n', subnet_id: 's', cidr: '192.168.0.0/24', gateway: '192.168.0.1' },
-    floating_ip: { id: 'ip', address: '10.0.0.1' },
-  },
-}
-const started = [requestedBy('alice'), provisioned, ...['10', '12', '14', '16', '18', '20', '22', '0'].map((s) => statusChanged(s))]
 const deployRequested = (app: string): InstanceEvent => ({ type: 'AppDeployRequested', data: { app_id: app, name: `${app}.jar`, type: 'BATCH', container: 'c' } })
 const onApp = (type: string, app: string, extra: object = {}) => ({ type, data: { app_id: app, ...extra } }) as InstanceEvent
 const uploadRequested = uploadRequestedBy('alice', 'a.jar')
@@ -98,7 +91,7 @@ t.test('an instance we build is resumed; one a service VM registered never is', 
     { id: startedEarly, kind: 'provision' },
     { id: stopping, kind: 'stop' },
     { id: destroying, kind: 'destroy' },
-  ] satisfies UnfinishedJob[])
+  ] satisfies PendingJob[])
 })
 
 t.test('application jobs asked for but not done are resumed, in the order the live path runs them', async (t) => {
@@ -134,7 +127,7 @@ t.test('application jobs asked for but not done are resumed, in the order the li
     { id: instance, kind: 'app-start', arg: 'a2' },
     { id: instance, kind: 'app-withdraw', arg: 'a3' },
     { id: instance, kind: 'app-stop', arg: 'a4' },
-  ] satisfies UnfinishedJob[])
+  ] satisfies PendingJob[])
   t.notOk(jobs.some((job) => job.id === settled), 'nothing pending on a settled instance')
 })
 
@@ -154,5 +147,5 @@ t.test('uploads and deletes of applications are resumed', async (t) => {
     { id: deleting, kind: 'delete-app' },
     { id: deletingWhileUploading, kind: 'delete-app' },
     { id: registeredDeleting, kind: 'delete-app' },
-  ] satisfies UnfinishedJob[])
+  ] satisfies PendingJob[])
 })
