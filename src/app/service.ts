@@ -219,7 +219,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           },
         },
         concurrency: settings.concurrency ?? 8,
-        onError: (error, instanceId, kind) => app.log.warn({ err: error, instanceId, job: kind }, 'reactor job failed'),
+        onError: (error, subjectId, kind) => app.log.warn({ err: error, subjectId, job: kind }, 'reactor job failed'),
       })
       await service.reactors.start(log)
     },

@@ -5,7 +5,7 @@ import { pendingActions, type Deployment, type DeploymentAction, type Deployment
 import { failureMessage, JobAbandoned } from '../../platform/jobs/context.js'
 import type { ApplicationCommands } from './context.js'
 
-// Applications on the instances' masters (upstream §5.3): copy a jar to an instance's master, remove it, and
+// Applications on the instances' masters (docs/original.md "Applications"): copy a jar to an instance's master, remove it, and
 // start or stop its Flink job there over SSH with the cluster's own key. These are jobs on the instance's
 // stream (it owns the job slots); every outcome is recorded there: a failed command leaves the job as it was
 // and says why.

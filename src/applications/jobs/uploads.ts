@@ -6,7 +6,7 @@ import { failureMessage, JobAbandoned } from '../../platform/jobs/context.js'
 import { ApplicationStatus } from '../statuses.js'
 import type { ApplicationJob } from './context.js'
 
-// Applications on Pithos (upstream §5.3): store an upload, delete it. Every outcome is recorded: a failed one
+// Applications on Pithos (docs/original.md "Applications"): store an upload, delete it. Every outcome is recorded: a failed one
 // leaves the application as it was and says why.
 
 /** The jar waiting on disk goes to the project's Pithos container; the disk copy goes either way. */

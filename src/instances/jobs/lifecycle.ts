@@ -3,7 +3,7 @@ import { isNotFound, isOkeanosError, type Okeanos, type ServerStatus } from '../
 import { JobFailed, sleep } from '../../platform/jobs/context.js'
 import type { InstanceJob } from './context.js'
 
-// Start, stop and destroy a built cluster (upstream §5.3, synnefo.md §4.4–§4.5). Each job ends in the
+// Start, stop and destroy a built cluster (docs/original.md "Start and stop", "Destroy"). Each job ends in the
 // status the original reached (STARTED, STOPPED, DESTROYED), or in FAILED with ~okeanos's message.
 
 type Node = { id: number; name: string }

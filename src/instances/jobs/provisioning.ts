@@ -7,7 +7,7 @@ import type { InstanceJob } from './context.js'
 import { quotaShortfall } from './quota.js'
 import { generateClusterKeyPair } from './ssh-key.js'
 
-// Builds a lambda instance's cluster on ~okeanos (upstream §5.2, synnefo.md §4.3): quota check, private
+// Builds a lambda instance's cluster on ~okeanos (docs/original.md "Provisioning"): quota check, private
 // network and subnet, a public IP, the master and the slaves, then waits for them to be ACTIVE.
 //
 // Every resource is recorded in the instance's stream as soon as it exists, and looked up (by name or by

@@ -1,6 +1,6 @@
 import type { InstanceSpec } from '../events.js'
 
-// The original's client-side quota check before building a cluster (upstream §5.2): the first shortfall, in
+// The original's client-side quota check before building a cluster (docs/original.md "Provisioning"): the first shortfall, in
 // the original's order and words, which become the CLUSTER_FAILED failure message.
 
 export interface Availability {

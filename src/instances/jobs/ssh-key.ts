@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto'
 
-// The cluster's own key pair (upstream §5.2 step 4): the master holds the private key, every node trusts
+// The cluster's own key pair (docs/original.md "Provisioning" (step 5)): the master holds the private key, every node trusts
 // the public one. OpenSSH wants the public key in its own wire format.
 
 function sshString(bytes: Buffer): Buffer {
