@@ -114,6 +114,11 @@ try {
     }
     const a = combine(ours)
     const b = combine(theirs)
+    // A server that fails requests answers faster than one that serves them: such a ratio means nothing.
+    for (const [server, result] of [['service', a], ['crud', b]] as const) {
+      const broken = Object.keys(result.failures).filter((code) => code.startsWith('5') || code === 'error')
+      if (broken.length > 0) throw new Error(`${name}: the ${server} server failed requests (${broken.join(', ')}): no comparison`)
+    }
     const ratio = a.rps / b.rps
     console.log(`${name.padEnd(24)} service ${fmt(a)}`)
     console.log(`${''.padEnd(24)} crud    ${fmt(b)}`)

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import Fastify from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
 import { instanceStatusView, type InstanceStatusCode } from '../../src/instances/statuses.js'
 import { pagination } from '../../src/platform/http/pagination.js'
 
@@ -32,6 +32,10 @@ const count = db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM ins
 const notFound = { errors: [{ status: 404, detail: "The specified lambda instance doesn't exist." }] }
 
 const app = Fastify()
+// The service's pagination helper builds its links with request.linkTo; a plain server takes its own Host.
+app.decorateRequest('linkTo', function (this: FastifyRequest, path: string) {
+  return `${this.protocol}://${this.host}${path}`
+})
 app.addHook('onRequest', async (request, reply) => {
   if (request.headers.authorization !== `Token ${token}`)
     return reply.code(401).send({ errors: [{ status: 401, detail: 'Unauthorized' }] })
