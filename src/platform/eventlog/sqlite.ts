@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { appendRefusal } from './append-refusal.js'
+import { appendRefusal, type PendingAppend } from './group-commit.js'
 import type { EventRules } from './event-rules.js'
 import {
   DuplicateEventError,
@@ -40,15 +40,6 @@ export interface SqliteEventLogOptions {
   /** The event types' rules (event-rules.ts): an append breaking them is refused before it joins a
    *  commit. Without them the log stores any type, as an adapter under test does. */
   rules?: EventRules
-}
-
-interface PendingAppend {
-  stream: string
-  events: NewEvent[]
-  expected: ExpectedVersion
-  options: AppendOptions | undefined
-  resolve: (result: AppendResult) => void
-  reject: (error: unknown) => void
 }
 
 const schema = `
