@@ -65,25 +65,36 @@ DECLARE
   n integer := jsonb_array_length(request->'events');
   key_record jsonb := request->'idempotency';
   first_version integer;
-  stored integer;
-  in_place integer;
+  stored integer := 0;
+  in_place integer := 0;
+  first_stored text;
+  last_position bigint;
+  found_stream text;
+  found_version integer;
+  found_position bigint;
   at_version integer;
 BEGIN
-  -- Checked before anything is written, so that a refused append needs no savepoint.
-  SELECT e.version INTO first_version FROM events e WHERE e.event_id = appended->0->>'id';
-  SELECT count(e.event_id), count(*) FILTER (WHERE e.stream = target AND e.version = first_version + a.ord - 1)
-    INTO stored, in_place
-    FROM jsonb_array_elements(appended) WITH ORDINALITY AS a(event, ord)
-    LEFT JOIN events e ON e.event_id = a.event->>'id';
+  -- Checked before anything is written, so that a refused append needs no savepoint. One lookup by id per event:
+  -- a join would be planned for the hundred rows a set-returning function is assumed to give, and scan the table.
+  FOR i IN 0 .. n - 1 LOOP
+    SELECT e.stream, e.version, e.position INTO found_stream, found_version, found_position
+      FROM events e WHERE e.event_id = appended->i->>'id';
+    CONTINUE WHEN NOT FOUND;
+    stored := stored + 1;
+    first_stored := coalesce(first_stored, appended->i->>'id');
+    IF i = 0 THEN
+      first_version := found_version;
+    END IF;
+    IF found_stream = target AND found_version = first_version + i THEN
+      in_place := in_place + 1;
+    END IF;
+    last_position := found_position;
+  END LOOP;
   IF stored > 0 THEN
     IF in_place = n THEN
-      RETURN jsonb_build_object('retried', jsonb_build_object(
-        'nextVersion', first_version + n - 1,
-        'position', (SELECT e.position FROM events e WHERE e.event_id = appended->(n - 1)->>'id')));
+      RETURN jsonb_build_object('retried', jsonb_build_object('nextVersion', first_version + n - 1, 'position', last_position));
     END IF;
-    RETURN jsonb_build_object('duplicate', (
-      SELECT a.event->>'id' FROM jsonb_array_elements(appended) WITH ORDINALITY AS a(event, ord)
-      JOIN events e ON e.event_id = a.event->>'id' ORDER BY a.ord LIMIT 1));
+    RETURN jsonb_build_object('duplicate', first_stored);
   END IF;
 
   SELECT coalesce(max(e.version), -1) INTO at_version FROM events e WHERE e.stream = target;

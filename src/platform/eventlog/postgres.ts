@@ -80,6 +80,8 @@ export class PostgresEventLog implements EventLog {
   private pending: PendingAppend[] = []
   private commitScheduled = false
   private committing: Promise<void> | undefined
+  /** The newest head heard of while a commit was in flight. */
+  private heardDuringCommit = 0
   private readonly subscribers = new Set<PostgresSubscriber>()
   private closed = false
 
@@ -108,9 +110,7 @@ export class PostgresEventLog implements EventLog {
       connection,
       pollIntervalMs: options.pollIntervalMs ?? 500,
       readHead: () => this.headPosition(),
-      onHead: (head) => {
-        for (const subscriber of this.subscribers) if (subscriber.position < head) void subscriber.catchUp()
-      },
+      onHead: (head) => this.wake(head),
       onError: this.onConnectionError,
     })
   }
@@ -142,9 +142,20 @@ export class PostgresEventLog implements EventLog {
       })
       .finally(() => {
         this.committing = undefined
+        const heard = this.heardDuringCommit
+        this.heardDuringCommit = 0
+        this.wake(heard)
         this.scheduleCommit()
       })
     return this.committing
+  }
+
+  /** Sends the subscribers that are behind `head` to read up to it. While this process commits, that waits for the
+   *  commit's end: the commit hands its own events over (its notification often comes first), so reading is only
+   *  needed if others committed too. */
+  private wake(head: number): void {
+    if (this.committing) this.heardDuringCommit = Math.max(this.heardDuringCommit, head)
+    else for (const subscriber of this.subscribers) if (subscriber.position < head) void subscriber.catchUp()
   }
 
   private async commit(batch: PendingAppend[]): Promise<void> {
