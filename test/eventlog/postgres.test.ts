@@ -28,6 +28,21 @@ async function query<R extends pg.QueryResultRow>(connectionString: string, text
   }
 }
 
+/** Shows `see` each query any pg client sends (its text, and its arguments to change) until the test ends. */
+function spyOnQueries(t: Test, see: (text: string, args: unknown[]) => void): void {
+  const query = pg.Client.prototype.query
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    see(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text, args)
+    return (query as (...a: unknown[]) => unknown).apply(this, args)
+  } as typeof query
+  t.teardown(() => {
+    pg.Client.prototype.query = query
+  })
+}
+
+const appendBatch = 'SELECT lod_append_batch($1::jsonb) AS reply'
+const listener = "SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN lod_log'"
+
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
 
 t.test('contract', async (t) => {
@@ -86,9 +101,7 @@ t.test("a subscriber on one node is woken by the other node's commits", async (t
   const writer = await open(t, url)
   const seen: RecordedEvent[] = []
   reader.subscribe(0, (batch) => seen.push(...batch))
-  await waitUntil('the listening connection', async () =>
-    (await query(url, "SELECT 1 FROM pg_stat_activity WHERE query = 'LISTEN lod_log'")).length > 0 ? true : undefined,
-  )
+  await waitUntil('the listening connection', async () => ((await query(url, listener)).length > 0 ? true : undefined))
   await writer.append('s-1', [event()], 'no_stream')
   await writer.append('s-2', [event(), event()], 'no_stream')
   await waitUntil('the other node to deliver', () => (seen.length === 3 ? true : undefined), 3_000)
@@ -102,7 +115,6 @@ t.test('polling finds the commits whose notification was lost, and the listening
   const writer = await open(t, url)
   const seen: RecordedEvent[] = []
   reader.subscribe(0, (batch) => seen.push(...batch))
-  const listener = "SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN lod_log'"
   await waitUntil('the listening connection', async () => ((await query(url, listener)).length > 0 ? true : undefined))
   await query(url, `SELECT pg_terminate_backend(pid) FROM (${listener}) AS l`)
   await writer.append('s-1', [event()], 'no_stream')
@@ -114,18 +126,36 @@ t.test('polling finds the commits whose notification was lost, and the listening
   t.same(seen.map((e) => e.position), [1, 2])
 })
 
+t.test("the other node's commit heard while this node commits is delivered when this commit is over", async (t) => {
+  const url = await freshPostgresDatabase()
+  const [node, other] = [await open(t, url, { pollIntervalMs: 60_000 }), await open(t, url, { pollIntervalMs: 60_000 })]
+  const seen: RecordedEvent[] = []
+  node.subscribe(0, (batch) => seen.push(...batch))
+  await waitUntil('the listening connection', async () => ((await query(url, listener)).length > 0 ? true : undefined))
+  // The node's first commit is over in PostgreSQL, but its reply is held until the other node's commit is heard of.
+  let release: (() => void) | undefined
+  spyOnQueries(t, (text, args) => {
+    if (text !== appendBatch || release) return
+    const reply = args[2] as (...result: unknown[]) => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    args[2] = (...result: unknown[]) => void held.then(() => reply(...result))
+  })
+  const held = node.append('mine', [event()], 'no_stream')
+  await waitUntil('the commit', async () => ((await query(url, 'SELECT 1 FROM events')).length > 0 ? true : undefined))
+  await other.append('theirs', [event()], 'no_stream')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  release!()
+  await held
+  await waitUntil("the other node's commit", () => (seen.length === 2 ? true : undefined), 3_000)
+  t.same(seen.map((e) => e.stream), ['mine', 'theirs'])
+})
+
 t.test('a group commit is one round trip: the appends queued during a commit go together in the next', async (t) => {
   const log = await open(t, await freshPostgresDatabase())
   await log.append('warm-up', [event()], 'no_stream')
   const texts: string[] = []
-  const query = pg.Client.prototype.query
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    texts.push(typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text)
-    return (query as (...a: unknown[]) => unknown).apply(this, args)
-  } as typeof query
-  t.teardown(() => {
-    pg.Client.prototype.query = query
-  })
+  let spying = true
+  spyOnQueries(t, (text) => spying && texts.push(text))
   const first = log.append('s-0', [event()], 'no_stream')
   // Its reply is read in a later turn of the event loop than the one that sees the query sent.
   for (let turn = 0; turn < 1000 && texts.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve))
@@ -134,8 +164,8 @@ t.test('a group commit is one round trip: the appends queued during a commit go 
   const refused = log.append('warm-up', [event()], 'no_stream')
   const results = await Promise.all([first, ...queued])
   await t.rejects(refused)
-  pg.Client.prototype.query = query
-  t.same(texts, ['SELECT lod_append_batch($1::jsonb) AS reply', 'SELECT lod_append_batch($1::jsonb) AS reply'])
+  spying = false
+  t.same(texts, [appendBatch, appendBatch])
   t.same(results.map((r) => r.position), [2, ...Array.from({ length: 10 }, (_, i) => 4 + 2 * i)])
 })
 
