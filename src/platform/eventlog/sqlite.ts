@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3'
+import { appendRefusal, type PendingAppend } from './group-commit.js'
 import type { EventRules } from './event-rules.js'
 import {
   DuplicateEventError,
-  EventSchemaError,
   IdempotencyKeyReusedError,
   VersionConflictError,
   type AppendOptions,
@@ -15,6 +15,7 @@ import {
   type RecordedEvent,
   type Subscription,
 } from './port.js'
+import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
 import { unversioned, type EventVersions } from './upcast.js'
 
 // The embedded event log: one SQLite file in WAL mode with one writer (this process).
@@ -41,27 +42,6 @@ export interface SqliteEventLogOptions {
   rules?: EventRules
 }
 
-interface Row {
-  position: number
-  event_id: string
-  stream: string
-  version: number
-  type: string
-  type_version: number
-  data: string
-  metadata: string
-  time: string
-}
-
-interface PendingAppend {
-  stream: string
-  events: NewEvent[]
-  expected: ExpectedVersion
-  options: AppendOptions | undefined
-  resolve: (result: AppendResult) => void
-  reject: (error: unknown) => void
-}
-
 const schema = `
 CREATE TABLE IF NOT EXISTS events (
   position     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,23 +65,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 `
 
-export function toRecorded(row: Row, versions: EventVersions = unversioned): RecordedEvent {
-  const current = versions.current(row.type)
-  const data: unknown = JSON.parse(row.data)
-  const old = row.type_version < current
-  return {
-    id: row.event_id,
-    stream: row.stream,
-    version: row.version,
-    position: row.position,
-    type: row.type,
-    typeVersion: old ? current : row.type_version,
-    data: old ? versions.upcast(row.type, row.type_version, data) : data,
-    metadata: JSON.parse(row.metadata),
-    time: row.time,
-  }
-}
-
 export class SqliteEventLog implements EventLog {
   readonly db: Database.Database
   private readonly onSubscriberError: (error: unknown) => void
@@ -116,8 +79,8 @@ export class SqliteEventLog implements EventLog {
     streamVersion: Database.Statement<[string], { v: number | null }>
     insert: Database.Statement<[string, string, number, string, number, string, string, string]>
     byId: Database.Statement<[string], { stream: string; version: number; position: number }>
-    readStream: Database.Statement<[string], Row>
-    readAll: Database.Statement<[number, number], Row>
+    readStream: Database.Statement<[string], EventRow>
+    readAll: Database.Statement<[number, number], EventRow>
     head: Database.Statement<[], { p: number | null }>
     findIdempotency: Database.Statement<[string, string], { fingerprint: string; status_code: number; body: string }>
     insertIdempotency: Database.Statement<[string, string, string, number, string]>
@@ -174,15 +137,8 @@ export class SqliteEventLog implements EventLog {
   }
 
   append(stream: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new Error('event log is closed'))
-    if (events.length === 0) return Promise.reject(new Error('append needs at least one event'))
-    // Checked before the append joins a group commit: a refused one writes nothing (not its idempotency record
-    // either) and its neighbours in the commit never see it.
-    if (this.rules)
-      for (const event of events) {
-        const problem = this.rules.refusal(event)
-        if (problem !== undefined) return Promise.reject(new EventSchemaError(stream, event.type, problem))
-      }
+    const refusal = appendRefusal(stream, events, this.rules, this.closed)
+    if (refusal) return Promise.reject(refusal)
     return new Promise((resolve, reject) => {
       this.pending.push({ stream, events, expected, options, resolve, reject })
       if (!this.flushScheduled) {
@@ -234,23 +190,11 @@ export class SqliteEventLog implements EventLog {
       version += 1
       const data = JSON.stringify(event.data)
       const metadata = JSON.stringify(event.metadata)
-      const currentVersion = this.versions.current(event.type)
-      const typeVersion = event.typeVersion ?? currentVersion
+      const typeVersion = storedVersionOf(event, this.versions)
       position = Number(
         this.stmt.insert.run(event.id, stream, version, event.type, typeVersion, data, metadata, time).lastInsertRowid,
       )
-      committed.push({
-        id: event.id,
-        stream,
-        version,
-        position,
-        type: event.type,
-        // Subscribers see what a read would return: the current shape.
-        typeVersion: Math.max(typeVersion, currentVersion),
-        data: typeVersion < currentVersion ? this.versions.upcast(event.type, typeVersion, event.data) : event.data,
-        metadata: event.metadata,
-        time,
-      })
+      committed.push(appendedEvent(event, { stream, version, position, time }, this.versions))
     }
     return { nextVersion: version, position }
   }

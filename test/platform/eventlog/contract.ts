@@ -12,6 +12,7 @@ import {
   type RecordedEvent,
 } from '../../../src/platform/eventlog/port.js'
 import { unversioned } from '../../../src/platform/eventlog/upcast.js'
+import { waitUntil } from '../../support/wait.js'
 
 // The behaviour every EventLog adapter must have. An adapter's test file calls this with a factory that
 // gives a fresh, empty log each time, keeping to the event rules it is given (any event when none).
@@ -112,6 +113,8 @@ export function eventLogContract(t: Test, makeLog: (rules?: EventRules) => Promi
     await log.append('s-1', [event('E', { i: 0 }), event('E', { i: 1 })], 'any')
     const seen: RecordedEvent[] = []
     const subscription = log.subscribe(1, (batch) => seen.push(...batch))
+    // An adapter may catch up in the background (PostgreSQL does).
+    await waitUntil('the catch-up', () => (seen.length > 0 ? true : undefined))
     t.same(seen.map((e) => e.position), [2], 'catch-up starts after fromPosition')
     await Promise.all([log.append('s-2', [event()], 'any'), log.append('s-3', [event()], 'any')])
     t.same(seen.map((e) => e.position), [2, 3, 4], 'live commits are delivered before the append resolves')
