@@ -19,6 +19,7 @@ import { authenticate } from '../okeanos/identity.js'
 import { Okeanos } from '../okeanos/index.js'
 import { privateDir, privateFile } from '../platform/private-files.js'
 import { SecretStore } from '../secrets/store.js'
+import { SqliteSecrets } from '../secrets/sqlite.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
 import { instanceJobs } from '../instances/jobs/index.js'
@@ -108,7 +109,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   })
   const following = runner.follow(log)
   const invalidating = instances.replies.follow(log, log.headPositionSync())
-  const secrets = new SecretStore(file('secrets.db'), options.secretKey)
+  const secrets = new SecretStore(new SqliteSecrets(file('secrets.db')), options.secretKey)
   // Uploads wait on disk (never in memory) until the reactor has stored them on Pithos.
   const uploadsDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lod-uploads-')) : join(options.dataDir, 'uploads')
   privateDir(uploadsDir)
@@ -230,7 +231,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       invalidating.close()
       await log.close()
       readDb.close()
-      secrets.close()
+      await secrets.close()
       if (options.dataDir === undefined) rmSync(uploadsDir, { recursive: true, force: true })
     },
   }

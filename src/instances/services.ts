@@ -13,7 +13,7 @@ export interface InstanceCommandServices {
   log: EventLog
   instances: CommandHandler<InstanceCommand, InstanceEvent, InstanceState>
   /** Keeps the owner's latest ~okeanos token for the jobs that act on ~okeanos for them. */
-  rememberOwnerToken(subjectId: string, token: string): void
+  rememberOwnerToken(subjectId: string, token: string): Promise<void>
 }
 
 export interface InstanceServices extends InstanceCommandServices {

@@ -55,12 +55,12 @@ t.test("another owner's refused delete of an application leaves its owner's toke
   const h = await harness(t)
   const created = await h.call('POST', '/api/apps/', upload)
   const id = created.json().data[0].id as string
-  t.equal(h.service.secrets.get(id, 'owner-token'), h.alice.token)
+  t.equal(await h.service.secrets.get(id, 'owner-token'), h.alice.token)
   const before = h.footprint()
   t.equal((await h.call('DELETE', `/api/apps/${id}/`, { token: h.bob.token })).statusCode, 404)
   t.equal((await h.call('DELETE', `/api/apps/${randomUUID()}/`)).statusCode, 404, 'an unknown id')
   t.same(h.footprint(), before, 'no secret replaced or added')
-  t.equal(h.service.secrets.get(id, 'owner-token'), h.alice.token)
+  t.equal(await h.service.secrets.get(id, 'owner-token'), h.alice.token)
 })
 
 t.test("refused instance commands keep no token; accepted ones keep one per instance, replaced", async (t) => {

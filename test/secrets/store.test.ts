@@ -1,54 +1,58 @@
 import t from 'tap'
 import Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
-import { SecretStore } from '../../src/secrets/store.js'
+import { SecretStore, type SecretStoreOptions } from '../../src/secrets/store.js'
+import { SqliteSecrets } from '../../src/secrets/sqlite.js'
 
 // The store remembers the instance of a resolved service-VM token, but only so many: a token dropped from
 // memory still resolves, by the HMAC lookup in the file. A file of an older layout is brought to the current one.
 
+const openStore = (path: string, key: Buffer, options?: SecretStoreOptions) => new SecretStore(new SqliteSecrets(path), key, options)
+
 t.test('the token cache is bounded and an evicted token still resolves', async (t) => {
-  const store = new SecretStore(`${t.testdir()}/secrets.db`, randomBytes(32), { maxCachedTokens: 3 })
+  const store = openStore(`${t.testdir()}/secrets.db`, randomBytes(32), { maxCachedTokens: 3 })
   t.teardown(() => store.close())
   const ids = Array.from({ length: 10 }, (_, i) => `instance-${i}`)
-  const tokens = ids.map((id) => store.instanceToken(id))
+  const tokens: string[] = []
+  for (const id of ids) tokens.push(await store.instanceToken(id))
 
-  for (const [i, token] of tokens.entries()) t.equal(store.instanceForToken(token), ids[i])
+  for (const [i, token] of tokens.entries()) t.equal(await store.instanceForToken(token), ids[i])
   t.equal(store.cachedTokens, 3, 'only the last three are remembered')
 
-  t.equal(store.instanceForToken(tokens[0]!), ids[0], 'the first token, long evicted, still resolves')
+  t.equal(await store.instanceForToken(tokens[0]!), ids[0], 'the first token, long evicted, still resolves')
   t.equal(store.cachedTokens, 3, 'and resolving it keeps the bound')
-  for (let round = 0; round < 3; round++) for (const [i, token] of tokens.entries()) t.equal(store.instanceForToken(token), ids[i])
+  for (let round = 0; round < 3; round++) for (const [i, token] of tokens.entries()) t.equal(await store.instanceForToken(token), ids[i])
   t.equal(store.cachedTokens, 3)
 
-  t.equal(store.instanceForToken('not-a-token'), undefined, 'an unknown token resolves to nothing')
+  t.equal(await store.instanceForToken('not-a-token'), undefined, 'an unknown token resolves to nothing')
   t.equal(store.cachedTokens, 3, 'and is not remembered')
 })
 
 t.test('a recently used token is kept over older ones', async (t) => {
-  const store = new SecretStore(`${t.testdir()}/secrets.db`, randomBytes(32), { maxCachedTokens: 2 })
+  const store = openStore(`${t.testdir()}/secrets.db`, randomBytes(32), { maxCachedTokens: 2 })
   t.teardown(() => store.close())
-  const [a, b, c] = ['a', 'b', 'c'].map((id) => store.instanceToken(id)) as [string, string, string]
-  store.instanceForToken(a)
-  store.instanceForToken(b)
-  store.instanceForToken(a) // a is now the most recent: c evicts b
-  store.instanceForToken(c)
+  const [a, b, c] = (await Promise.all(['a', 'b', 'c'].map((id) => store.instanceToken(id)))) as [string, string, string]
+  await store.instanceForToken(a)
+  await store.instanceForToken(b)
+  await store.instanceForToken(a) // a is now the most recent: c evicts b
+  await store.instanceForToken(c)
   t.equal(store.cachedTokens, 2)
-  t.equal(store.instanceForToken(b), 'b', 'the evicted token resolves from the file')
-  t.equal(store.instanceForToken(a), 'a')
-  t.equal(store.instanceForToken(c), 'c')
+  t.equal(await store.instanceForToken(b), 'b', 'the evicted token resolves from the file')
+  t.equal(await store.instanceForToken(a), 'a')
+  t.equal(await store.instanceForToken(c), 'c')
 })
 
 t.test('the default bound still resolves tokens across a reopen', async (t) => {
   const path = `${t.testdir()}/secrets.db`
   const key = randomBytes(32)
-  const first = new SecretStore(path, key)
-  const token = first.instanceToken('x')
-  t.equal(first.instanceForToken(token), 'x')
-  first.close()
-  const second = new SecretStore(path, key)
+  const first = openStore(path, key)
+  const token = await first.instanceToken('x')
+  t.equal(await first.instanceForToken(token), 'x')
+  await first.close()
+  const second = openStore(path, key)
   t.teardown(() => second.close())
   t.equal(second.cachedTokens, 0)
-  t.equal(second.instanceForToken(token), 'x')
+  t.equal(await second.instanceForToken(token), 'x')
 })
 
 t.test("a file of the first layout (the column instance_id) is migrated, and its secrets are still readable", async (t) => {
@@ -56,11 +60,11 @@ t.test("a file of the first layout (the column instance_id) is migrated, and its
   const path = `${dir}/secrets.db`
   const key = randomBytes(32)
   // The rows of an old file: sealed by the store itself, written into a file of the first layout by hand.
-  const writer = new SecretStore(`${dir}/current.db`, key)
-  const token = writer.instanceToken('instance-1')
-  writer.put('instance-1', 'ssh-private-key', 'PRIVATE KEY')
-  writer.replace('application-1', 'owner-token', 'owner token')
-  writer.close()
+  const writer = openStore(`${dir}/current.db`, key)
+  const token = await writer.instanceToken('instance-1')
+  await writer.put('instance-1', 'ssh-private-key', 'PRIVATE KEY')
+  await writer.replace('application-1', 'owner-token', 'owner token')
+  await writer.close()
   const old = new Database(path)
   old.exec(`CREATE TABLE IF NOT EXISTS secrets (
       instance_id TEXT NOT NULL,
@@ -72,12 +76,12 @@ t.test("a file of the first layout (the column instance_id) is migrated, and its
   old.exec(`ATTACH '${dir}/current.db' AS current; INSERT INTO secrets SELECT * FROM current.secrets; DETACH current`)
   old.close()
 
-  const store = new SecretStore(path, key)
+  const store = openStore(path, key)
   t.teardown(() => store.close())
-  t.equal(store.get('instance-1', 'ssh-private-key'), 'PRIVATE KEY')
-  t.equal(store.get('application-1', 'owner-token'), 'owner token')
-  t.equal(store.instanceForToken(token), 'instance-1', 'a service-VM token still resolves by its lookup')
-  t.equal(store.instanceToken('instance-1'), token, 'and is the one kept, not a new one')
+  t.equal(await store.get('instance-1', 'ssh-private-key'), 'PRIVATE KEY')
+  t.equal(await store.get('application-1', 'owner-token'), 'owner token')
+  t.equal(await store.instanceForToken(token), 'instance-1', 'a service-VM token still resolves by its lookup')
+  t.equal(await store.instanceToken('instance-1'), token, 'and is the one kept, not a new one')
 
   const file = new Database(path, { readonly: true })
   t.teardown(() => file.close())
@@ -88,15 +92,15 @@ t.test("a file of the first layout (the column instance_id) is migrated, and its
 t.test('a file the store wrote opens again as it is, and one of a newer layout is refused', async (t) => {
   const path = `${t.testdir()}/secrets.db`
   const key = randomBytes(32)
-  const first = new SecretStore(path, key)
-  first.put('x', 'ssh-public-key', 'PUBLIC KEY')
-  first.close()
-  const second = new SecretStore(path, key)
-  t.equal(second.get('x', 'ssh-public-key'), 'PUBLIC KEY')
-  second.close()
+  const first = openStore(path, key)
+  await first.put('x', 'ssh-public-key', 'PUBLIC KEY')
+  await first.close()
+  const second = openStore(path, key)
+  t.equal(await second.get('x', 'ssh-public-key'), 'PUBLIC KEY')
+  await second.close()
 
   const file = new Database(path)
   file.pragma('user_version = 2')
   file.close()
-  t.throws(() => new SecretStore(path, key), /newer version/)
+  t.throws(() => openStore(path, key), /newer version/)
 })

@@ -19,7 +19,7 @@ export async function onMaster(applications: ApplicationCommands, job: InstanceJ
   try {
     const cluster = instance.cluster
     if (!cluster) throw new Error('The lambda instance has no master to run this on.')
-    const privateKey = job.deps.secrets.get(job.instanceId, 'ssh-private-key')
+    const privateKey = await job.deps.secrets.get(job.instanceId, 'ssh-private-key')
     if (!privateKey) throw new Error("The lambda instance's SSH key is missing.")
     const shell = await MasterShell.connect({
       host: job.settings.ssh.host ?? cluster.floating_ip.address,

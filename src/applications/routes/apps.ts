@@ -125,7 +125,7 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
               await rm(kept, { force: true })
               throw error
             }
-            services.rememberOwnerToken(id, request.token!)
+            await services.rememberOwnerToken(id, request.token!)
           },
         }
       })
@@ -193,7 +193,7 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
             { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
           )
           // Only once accepted: a refused delete (another owner's app) must not replace the owner's token.
-          services.rememberOwnerToken(id, request.token!)
+          await services.rememberOwnerToken(id, request.token!)
         },
       }
     })

@@ -103,15 +103,15 @@ async function ensureServers(job: InstanceJob, ok: Okeanos, spec: InstanceSpec, 
   const flavors = await flavorIds(job, ok, spec)
   const settings = job.settings
   const keys = job.deps.secrets
-  const privateKey = keys.get(job.instanceId, 'ssh-private-key')
+  const privateKey = await keys.get(job.instanceId, 'ssh-private-key')
   const pair = privateKey
-    ? { privateKey, publicKey: keys.get(job.instanceId, 'ssh-public-key')! }
-    : (() => {
+    ? { privateKey, publicKey: (await keys.get(job.instanceId, 'ssh-public-key'))! }
+    : await (async () => {
         const generated = generateClusterKeyPair()
         // First writer wins: a resumed job gets back the pair the first attempt stored.
         return {
-          publicKey: keys.put(job.instanceId, 'ssh-public-key', generated.publicKey),
-          privateKey: keys.put(job.instanceId, 'ssh-private-key', generated.privateKey),
+          publicKey: await keys.put(job.instanceId, 'ssh-public-key', generated.publicKey),
+          privateKey: await keys.put(job.instanceId, 'ssh-private-key', generated.privateKey),
         }
       })()
   const userKeys = (await job.call(() => ok.compute.listUserKeys()))
@@ -146,7 +146,7 @@ async function ensureServers(job: InstanceJob, ok: Okeanos, spec: InstanceSpec, 
       floatingIp = { id: ip.id, address: ip.floating_ip_address }
       floatingNetwork = ip.floating_network_id
     }
-    const serviceVm = { instance_id: job.instanceId, status_url: `${settings.publicUrl}/api/lambda_instances/${job.instanceId}/status/`, token: keys.instanceToken(job.instanceId) }
+    const serviceVm = { instance_id: job.instanceId, status_url: `${settings.publicUrl}/api/lambda_instances/${job.instanceId}/status/`, token: await keys.instanceToken(job.instanceId) }
     const master = await job.ensure(
       () => tagged('master'),
       () => ok.compute.createServer({

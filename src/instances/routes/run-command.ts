@@ -32,7 +32,7 @@ export function runInstanceCommand(
           ...(idempotency && { idempotency }),
         })
         // Only now: a refused command (another owner's id, a wrong state) must leave the secret store as it was.
-        if (keepOwnerToken) services.rememberOwnerToken(command.id, request.token!)
+        if (keepOwnerToken) await services.rememberOwnerToken(command.id, request.token!)
       },
     }
   })

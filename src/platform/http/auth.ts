@@ -77,12 +77,15 @@ export function installAuth(app: FastifyInstance, deps: AuthDeps): void {
     if (token === undefined) return
     const known = deps.ownerTokens.peek(token)
     if (known) return done(admit(request, token, known))
-    const instanceId = deps.secrets.instanceForToken(token)
-    if (instanceId !== undefined && instanceId === (request.params as { id?: string } | undefined)?.id) {
-      request.actor = { kind: 'service-vm', instanceId }
-      return done()
-    }
-    admitOwner(request, token, done, known)
+    deps.secrets.instanceForToken(token).then(
+      (instanceId) => {
+        if (instanceId === undefined || instanceId !== (request.params as { id?: string } | undefined)?.id)
+          return admitOwner(request, token, done, known)
+        request.actor = { kind: 'service-vm', instanceId }
+        done()
+      },
+      (error: unknown) => done(error as Error),
+    )
   })
 }
 

@@ -58,7 +58,7 @@ export class JobContext {
 
   async okeanos(): Promise<Okeanos> {
     if (this.okeanosClient) return this.okeanosClient
-    const token = this.deps.secrets.get(this.subjectId, 'owner-token')
+    const token = await this.deps.secrets.get(this.subjectId, 'owner-token')
     if (!token) throw new JobFailed("No ~okeanos token of the owner is known; repeat the request.")
     this.okeanosClient = await this.call(() =>
       Okeanos.connect(this.settings.identityUrl, token, { timeoutMs: this.settings.okeanosTimeoutMs }),

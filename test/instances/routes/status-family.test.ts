@@ -62,7 +62,7 @@ t.test('status update (both URL forms)', async (t) => {
     t.same([res.statusCode, res.json().errors], [400, [{ status: 400, detail: 'status: This field is required.' }]])
   })
   t.test("the instance's service-VM token works for its own instance only", async (t) => {
-    const token = h.service.secrets.instanceToken(id)
+    const token = await h.service.secrets.instanceToken(id)
     const own = await h.call('POST', `/api/lambda_instances/${id}/status/`, { payload: { status: '0' }, token })
     t.equal(own.statusCode, 202)
     const events = await h.service.log.readStream(instanceStream(id))
