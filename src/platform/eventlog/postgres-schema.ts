@@ -1,7 +1,8 @@
 import type pg from 'pg'
+import { migrateSchema } from '../postgres-migrations.js'
 
-// The PostgreSQL event log's schema, created and migrated when a log opens. Each migration runs once, in order,
-// and is recorded in schema_version; a database migrated by newer code is refused rather than misread.
+// The PostgreSQL event log's schema, created and migrated when a log opens (postgres-migrations.ts), its versions
+// recorded in schema_version.
 //
 // Positions come from one head row, not from a sequence: a sequence hands out numbers outside the transaction, so
 // a rolled-back append leaves a hole and commit order can differ from number order. Every append transaction locks
@@ -153,27 +154,6 @@ $$;
 ]
 
 /** Creates the schema or brings it up to this code's version; logs opening the same database at once migrate it once. */
-export async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock.toString()])
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    )
-    const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_version')
-    const current = rows[0]?.version ?? 0
-    if (current > migrations.length)
-      throw new Error(`the event log's schema is at version ${current}, this code knows versions up to ${migrations.length}: upgrade it`)
-    for (let version = current + 1; version <= migrations.length; version++) {
-      await client.query(migrations[version - 1]!)
-      await client.query('INSERT INTO schema_version (version) VALUES ($1)', [version])
-    }
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
-  }
+export function migrate(pool: pg.Pool): Promise<void> {
+  return migrateSchema(pool, { name: 'the event log', versionTable: 'schema_version', lock: migrationLock, migrations })
 }
