@@ -19,6 +19,7 @@ interface ValidationError {
 const patterns: Record<string, string> = {
   '^https?://[^\\s]+$': 'an http:// or https:// URL',
   '^[A-Za-z0-9+/]{43}=$': '32 bytes in base64 (44 characters ending in "=")',
+  '^postgres(ql)?://[^\\s]+$': 'a postgres:// or postgresql:// URL',
 }
 
 export function expectation(schema: JsonSchema): string {
@@ -39,8 +40,8 @@ export function expectation(schema: JsonSchema): string {
   }
 }
 
-/** Secrets are never repeated back, not even in an error message. */
-const secret = /SECRET|KEY|TOKEN|PASSWORD/
+/** Secrets are never repeated back, not even in an error message (a database URL may carry a password). */
+const secret = /SECRET|KEY|TOKEN|PASSWORD|DATABASE_URL/
 
 function shown(name: string, value: string | undefined): string {
   if (value === undefined) return 'nothing'

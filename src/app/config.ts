@@ -8,6 +8,12 @@ export const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port of the API.' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Address to listen on; 0.0.0.0 for every interface.' }),
   LOD_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Directory of events.db, read.db, secrets.db.' }),
+  LOD_DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^postgres(ql)?://[^\\s]+$',
+      description: 'PostgreSQL that every node shares (events, idempotency records, secrets); unset: SQLite files in LOD_DATA_DIR.',
+    }),
+  ),
   LOD_OKEANOS_IDENTITY_URL: Type.Optional(
     Type.String({ pattern: '^https?://[^\\s]+$', description: '~okeanos identity (Astakos) URL; unset: an embedded emulator.' }),
   ),
@@ -56,7 +62,7 @@ export const ConfigSchema = Type.Object({
   ),
   LOD_REACTORS: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',
-    description: "'off': accept commands but do not act on ~okeanos (benchmarks, read-only replicas).",
+    description: "'off': an API-only node, which accepts commands and leaves acting on ~okeanos to `lod reactors` processes.",
   }),
   LOD_UPLOAD_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 268_435_456, description: 'Largest application upload (default 256 MB, as the original).' }),
   LOD_UPLOAD_IDLE_TIMEOUT_SECONDS: Type.Integer({
@@ -83,10 +89,15 @@ export type Config = Static<typeof ConfigSchema>
 
 /** Throws a ConfigError saying, for every bad variable, what it must be and what it was. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let config: Config
   try {
-    return envSchema<Config>({ schema: ConfigSchema, data: env, env: false, dotenv: false })
+    config = envSchema<Config>({ schema: ConfigSchema, data: env, env: false, dotenv: false })
   } catch (error) {
     const problems = configProblems(ConfigSchema.properties, (error as { errors?: [] }).errors ?? [], env)
     throw problems.length > 0 ? new ConfigError(problems) : error
   }
+  // A key made beside each node's data would seal what one node keeps so that no other can open it.
+  if (config.LOD_DATABASE_URL !== undefined && config.LOD_SECRET_KEY === undefined)
+    throw new ConfigError(['LOD_SECRET_KEY must be set with LOD_DATABASE_URL (every node seals the shared secret store with it), got nothing'])
+  return config
 }

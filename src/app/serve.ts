@@ -8,8 +8,9 @@ import type { Emulator } from '../okeanos/emulator/index.js'
 import { privateDir } from '../platform/private-files.js'
 import { createService, type Service } from './service.js'
 
-// `lod serve` / `npm start`: the service on its embedded defaults — the SQLite log in LOD_DATA_DIR and, unless
-// LOD_OKEANOS_IDENTITY_URL points at a real ~okeanos, an embedded emulator with demo users.
+// `lod serve` / `npm start`: the service on its embedded defaults — the SQLite log in LOD_DATA_DIR (or the
+// PostgreSQL of LOD_DATABASE_URL) and, unless LOD_OKEANOS_IDENTITY_URL points at a real ~okeanos, an embedded
+// emulator with demo users.
 
 /** LOD_SECRET_KEY, or a key made once and kept beside the data (fine on a laptop; set the variable in production). */
 function secretKey(config: Config): Buffer {
@@ -38,6 +39,7 @@ export async function serve(config: Config, print: (line: string) => void = cons
   const emulator = config.LOD_OKEANOS_IDENTITY_URL ? undefined : await startEmbeddedEmulator(config.LOD_EMULATOR_PORT)
   const service = await createService({
     dataDir: config.LOD_DATA_DIR,
+    ...(config.LOD_DATABASE_URL !== undefined && { databaseUrl: config.LOD_DATABASE_URL }),
     identityUrl: config.LOD_OKEANOS_IDENTITY_URL ?? emulator!.identityUrl,
     secretKey: secretKey(config),
     authCacheTtlMs: config.LOD_AUTH_CACHE_SECONDS * 1000,
@@ -81,7 +83,7 @@ export async function serve(config: Config, print: (line: string) => void = cons
   // reads both.
   const now = performance.now()
   print(
-    `Lambda on Demand is listening on ${url} (data in ${config.LOD_DATA_DIR}; ` +
+    `Lambda on Demand is listening on ${url} (${config.LOD_DATABASE_URL ? 'log in PostgreSQL, read models' : 'data'} in ${config.LOD_DATA_DIR}; ` +
       `started in ${Math.round(now - startedAt)} ms, ${Math.round(now)} ms after the process)`,
   )
   if (emulator) {

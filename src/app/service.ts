@@ -8,35 +8,32 @@ import { applicationDecider } from '../applications/decider.js'
 import { instanceDecider } from '../instances/decider.js'
 import { applicationQueries } from '../../projections/applications/projection.js'
 import { lambdaVmChoicesOf } from '../instances/spec.js'
-import { eventRules } from '../platform/eventlog/event-rules.js'
-import { SqliteEventLog } from '../platform/eventlog/sqlite.js'
+import type { EventLog } from '../platform/eventlog/port.js'
 import { buildApp } from './http.js'
 import { listenUrl } from '../platform/http/links.js'
+import type { Operations } from '../platform/http/operations.js'
 import type { InstanceServices } from '../instances/index.js'
 import type { ApplicationServices } from '../applications/index.js'
 import type { RequestTimeouts } from '../platform/http/timeouts.js'
 import { authenticate } from '../okeanos/identity.js'
 import { Okeanos } from '../okeanos/index.js'
 import { privateDir, privateFile } from '../platform/private-files.js'
-import { SecretStore } from '../secrets/store.js'
-import { SqliteSecrets } from '../secrets/sqlite.js'
-import type { ReactorSettings } from '../platform/jobs/context.js'
-import { ReactorRunner } from '../platform/jobs/runner.js'
-import { instanceJobs } from '../instances/jobs/index.js'
-import { applicationJobs, deploymentWork } from '../applications/jobs/index.js'
+import type { SecretStore } from '../secrets/store.js'
+import type { ReactorRunner } from '../platform/jobs/runner.js'
 import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
-import { domainEventVersions, eventSchemas, readModels } from './stores.js'
-
-/** The image the original's ~okeanos helper library defaulted to (docs/original.md "Provisioning"), for the master
- *  and the slaves unless configured otherwise; ~okeanos and the emulator both have it. */
-const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
+import { readModels } from './stores.js'
+import { openStorage } from './storage.js'
+import { reactorRunner, type ReactorOptions } from './reactors.js'
 
 // The composition root: the event log, the read models that follow it, the secret store, and the HTTP API.
 
 export interface ServiceOptions {
   /** Where events.db, read.db and secrets.db live; undefined keeps everything in memory (tests). */
   dataDir: string | undefined
+  /** The PostgreSQL the nodes share (events, idempotency records, secrets); undefined: the SQLite files. The read
+   *  models stay in this node's read.db either way. */
+  databaseUrl?: string
   /** The ~okeanos identity (Astakos) URL, e.g. https://accounts.okeanos.grnet.gr/identity/v2.0 */
   identityUrl: string
   /** 32 bytes that encrypt the secret store. */
@@ -67,12 +64,12 @@ export interface ServiceOptions {
   /** Node.js process metrics on /metrics (on by default). */
   processMetrics?: boolean
   /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
-  reactors?: Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & { concurrency?: number }
+  reactors?: ReactorOptions
 }
 
 export interface Service {
   app: FastifyInstance
-  log: SqliteEventLog
+  log: EventLog
   runner: ProjectionRunner
   secrets: SecretStore
   /** The jobs on ~okeanos, once started. */
@@ -85,31 +82,35 @@ export interface Service {
 export async function createService(options: ServiceOptions): Promise<Service> {
   if (options.dataDir !== undefined) privateDir(options.dataDir)
   const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
-  // The log holds only what `lod verify` can decode: a request that would poison it is refused instead.
-  const log = new SqliteEventLog({
-    path: file('events.db'),
+  let appLog: FastifyInstance['log'] | undefined
+  const complain = (error: unknown, message: string) => (appLog ? appLog.error({ err: error }, message) : console.error(message, error))
+  const { log, secrets } = await openStorage({
+    dataDir: options.dataDir,
+    ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
+    secretKey: options.secretKey,
     synchronous: options.synchronous ?? 'full',
-    versions: domainEventVersions,
-    rules: eventRules(eventSchemas, domainEventVersions),
+    onConnectionError: (error) => complain(error, 'PostgreSQL connection failed; trying again'),
   })
   const readDb = openReadModelDb(file('read.db'))
   // 4 MB of pages per connection instead of better-sqlite3's 16: with a million events the default fills up and
   // takes a service past 200 MB; what is read most is answered from rendered replies (reply-cache.ts) and the
   // rest from the operating system's page cache.
-  for (const db of [log.db, readDb]) db.pragma('cache_size = -4096')
-  let appLog: FastifyInstance['log'] | undefined
+  readDb.pragma('cache_size = -4096')
   // The live instances read model keeps rendered replies, which its projection and the log's commits drop.
   const instances = liveInstancesReadModel(readDb)
   const live = readModels.map((model) => (model.name === instances.projection.name ? instances.projection : model))
   // After each commit, in subscription order: the read models apply it (read-your-writes), then the replies it
   // changed are dropped; the reactors and the SSE streams subscribe later, when they start.
   const runner = new ProjectionRunner(readDb, live, {
-    onError: (error) =>
-      appLog ? appLog.error({ err: error }, 'read model batch failed; catching up from the log') : console.error('read model batch failed', error),
+    onError: (error) => complain(error, 'read model batch failed; catching up from the log'),
   })
+  // Caught up before the first request: a subscription to the PostgreSQL log catches up in the background.
+  for (let batch; (batch = await log.readAll(runner.position(), 10_000)).length > 0; ) runner.apply(batch)
   const following = runner.follow(log)
-  const invalidating = instances.replies.follow(log, log.headPositionSync())
-  const secrets = new SecretStore(new SqliteSecrets(file('secrets.db')), options.secretKey)
+  const invalidating = instances.replies.follow(log, runner.position())
+  // The head as this node has heard of it, for what must answer at once (/readyz, /metrics).
+  let head = await log.headPosition()
+  const hearing = log.subscribe(head, (events) => (head = events[events.length - 1]!.position))
   // Uploads wait on disk (never in memory) until the reactor has stored them on Pithos.
   const uploadsDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lod-uploads-')) : join(options.dataDir, 'uploads')
   privateDir(uploadsDir)
@@ -151,31 +152,32 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     uploadLimit: options.uploadLimit ?? 256 * 1024 * 1024,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
   }
+  const operations: Operations = {
+    headPosition: () => head,
+    readModels: () => runner.positions(),
+    readModelsHealthy: () => runner.healthy(),
+    reactorJobs: () => service.reactors?.jobCounts(),
+  }
   const app = await buildApp({
     instanceServices,
     applicationServices,
     okeanos: connect,
     ownerTokens,
     secrets,
-    ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
+    operations,
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
+    ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
     ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
     ...(options.sseMaxStreamsPerOwner !== undefined && { sseMaxStreamsPerOwner: options.sseMaxStreamsPerOwner }),
     ...(options.sseMaxStreams !== undefined && { sseMaxStreams: options.sseMaxStreams }),
     ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
-    ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
     publicUrl: () => {
       if (options.publicUrl) return options.publicUrl
       const address = app.server.address()
       // Before it listens (fastify.inject in tests) the service has no address of its own.
       return address && typeof address === 'object' ? listenUrl(address) : 'http://localhost'
-    },
-    operations: {
-      headPosition: () => log.headPositionSync(),
-      readModels: () => runner.positions(),
-      readModelsHealthy: () => runner.healthy(),
-      reactorJobs: () => service.reactors?.jobCounts(),
     },
   })
   appLog = app.log
@@ -188,40 +190,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     reactors: undefined,
     async startReactors(publicUrl) {
       if (service.reactors) return
-      const settings = options.reactors ?? {}
-      service.reactors = new ReactorRunner({
-        jobs: [
-          instanceJobs({
-            instances: instanceServices.instances,
-            unfinished: (during, building) => instanceServices.instanceQueries.unfinished(during, building),
-            withDeployments: () => applicationServices.applicationQueries.instancesWithDeployments(),
-            deployments: deploymentWork(applicationServices.applications),
-          }),
-          applicationJobs({
-            applications: applicationServices.applications,
-            uploadsDir,
-            uploading: () => applicationServices.applicationQueries.uploading(),
-            ids: () => applicationServices.applicationQueries.ids(),
-          }),
-        ],
-        runtime: {
-          secrets,
-          settings: {
-            identityUrl: options.identityUrl,
-            publicUrl: publicUrl.replace(/\/+$/, ''),
-            masterImageId: settings.masterImageId ?? defaultImageId,
-            slaveImageId: settings.slaveImageId ?? defaultImageId,
-            okeanosTimeoutMs: timeoutMs,
-            buildTimeoutMs: settings.buildTimeoutMs ?? 600_000,
-            pollIntervalMs: settings.pollIntervalMs ?? 1_000,
-            attempts: settings.attempts ?? 5,
-            backoffMs: settings.backoffMs ?? 500,
-            ssh: settings.ssh ?? { port: 22 },
-          },
-        },
-        concurrency: settings.concurrency ?? 8,
-        onError: (error, subjectId, kind) => app.log.warn({ err: error, subjectId, job: kind }, 'reactor job failed'),
-      })
+      const deps = { instanceServices, applicationServices, secrets, identityUrl: options.identityUrl, okeanosTimeoutMs: timeoutMs, log: app.log }
+      service.reactors = reactorRunner(deps, options.reactors ?? {}, publicUrl)
       await service.reactors.start(log)
     },
     async close() {
@@ -229,6 +199,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       await app.close()
       following.close()
       invalidating.close()
+      hearing.close()
       await log.close()
       readDb.close()
       await secrets.close()

@@ -28,7 +28,7 @@ t.test('a retried upload answers the first 202 and its id, and keeps no second c
   const headers = { ...upload.headers, 'idempotency-key': 'upload-1' }
   const first = await h.call('POST', '/api/apps/', { payload: upload.payload, headers })
   t.equal(first.statusCode, 202, first.body)
-  const after = h.footprint()
+  const after = await h.footprint()
   t.equal(after.uploads.length, 1, 'the first upload waits for the reactor')
   for (let retry = 0; retry < 3; retry++) {
     const again = await h.call('POST', '/api/apps/', { payload: upload.payload, headers })
@@ -38,17 +38,17 @@ t.test('a retried upload answers the first 202 and its id, and keeps no second c
   }
   // Each retry's body is received into a part file first (its checksum is part of the request), removed once
   // the reply is sent.
-  await waitUntil('the retries\' part files to be removed', () => (h.footprint().uploads.length === 1 ? true : undefined))
-  t.same(h.footprint(), after, 'the retries wrote nothing: log, secrets and uploads as after the first')
+  await waitUntil('the retries\' part files to be removed', async () => ((await h.footprint()).uploads.length === 1 ? true : undefined))
+  t.same(await h.footprint(), after, 'the retries wrote nothing: log, secrets and uploads as after the first')
 })
 
 t.test('a refused upload keeps no file', async (t) => {
   const h = await harness(t)
   t.equal((await h.call('POST', '/api/apps/', upload)).statusCode, 202)
-  const before = h.footprint()
+  const before = await h.footprint()
   const duplicate = await h.call('POST', '/api/apps/', upload)
   t.same([duplicate.statusCode, duplicate.json().errors[0].detail], [400, 'The specified file name already exists.'])
-  t.same(h.footprint(), before)
+  t.same(await h.footprint(), before)
 })
 
 t.test("another owner's refused delete of an application leaves its owner's token", async (t) => {
@@ -56,10 +56,10 @@ t.test("another owner's refused delete of an application leaves its owner's toke
   const created = await h.call('POST', '/api/apps/', upload)
   const id = created.json().data[0].id as string
   t.equal(await h.service.secrets.get(id, 'owner-token'), h.alice.token)
-  const before = h.footprint()
+  const before = await h.footprint()
   t.equal((await h.call('DELETE', `/api/apps/${id}/`, { token: h.bob.token })).statusCode, 404)
   t.equal((await h.call('DELETE', `/api/apps/${randomUUID()}/`)).statusCode, 404, 'an unknown id')
-  t.same(h.footprint(), before, 'no secret replaced or added')
+  t.same(await h.footprint(), before, 'no secret replaced or added')
   t.equal(await h.service.secrets.get(id, 'owner-token'), h.alice.token)
 })
 
@@ -70,14 +70,14 @@ t.test("refused instance commands keep no token; accepted ones keep one per inst
   for (let i = 0; i < 10; i++) replies.push(await h.call('POST', '/api/lambda-instance/', { payload: createBody, headers }))
   t.same(new Set(replies.map((r) => r.statusCode)), new Set([202]))
   const id = replies[0]!.json().data[0].id as string
-  t.same(h.footprint().secrets.map((row) => row.split(' ').slice(0, 2).join(' ')), [`${id} owner-token`], 'one token for ten tries')
+  t.same((await h.footprint()).secrets.map((row) => row.split(' ').slice(0, 2).join(' ')), [`${id} owner-token`], 'one token for ten tries')
 
   const theirs = randomUUID()
   await h.given(theirs, requestedBy(h.bob.id, 'theirs'), statusChanged('0'))
-  const before = h.footprint()
+  const before = await h.footprint()
   t.equal((await h.call('POST', `/api/lambda-instances/${theirs}/`, { payload: { action: 'stop' } })).statusCode, 404)
   t.equal((await h.call('DELETE', `/api/lambda-instances/${theirs}/`)).statusCode, 404)
   t.equal((await h.call('POST', `/api/lambda-instances/${id}/`, { payload: { action: 'dance' } })).statusCode, 400)
   t.equal((await h.call('POST', `/api/apps/${randomUUID()}/deploy/`, { payload: { lambda_instance_id: theirs } })).statusCode, 404)
-  t.same(h.footprint(), before, 'nothing written by the refused commands')
+  t.same(await h.footprint(), before, 'nothing written by the refused commands')
 })

@@ -30,7 +30,7 @@ t.test('no request makes the service fail or a refused one write anything', asyn
   const statuses = new Map<number, number>()
   await fc.assert(
     fc.asyncProperty(requestArbitrary(routes, { tokens: [h.alice.token, h.bob.token], ids: [mine, theirs] }), async (request) => {
-      const before = footprint()
+      const before = await footprint()
       const patience = new AbortController()
       const res = await Promise.race([
         h.service.app.inject(request).finally(() => patience.abort()),
@@ -41,12 +41,12 @@ t.test('no request makes the service fail or a refused one write anything', asyn
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
       if (res.statusCode >= 500) throw new Error(`${res.statusCode}: ${res.body.slice(0, 300)}`)
       if (res.statusCode < 400) return
-      const after = footprint()
+      const after = await footprint()
       if (after.head !== before.head) throw new Error(`a refused request (${res.statusCode}) appended to the log`)
       if (JSON.stringify(after.secrets) !== JSON.stringify(before.secrets)) throw new Error(`a refused request (${res.statusCode}) wrote a secret`)
       // An upload given up on (the client left) removes its part file as it ends, which may be just after the reply.
-      await waitUntil(`a refused request's (${res.statusCode}) uploads to be removed`, () =>
-        JSON.stringify(footprint().uploads) === JSON.stringify(before.uploads) ? true : undefined, 5_000)
+      await waitUntil(`a refused request's (${res.statusCode}) uploads to be removed`, async () =>
+        JSON.stringify((await footprint()).uploads) === JSON.stringify(before.uploads) ? true : undefined, 5_000)
       if (request.method === 'HEAD') return
       const body = res.json() as { errors?: Array<{ status?: unknown; detail?: unknown }> }
       const first = body.errors?.[0]

@@ -1,11 +1,10 @@
 import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { SecretStore } from '../../src/secrets/store.js'
 import { PostgresSecrets } from '../../src/secrets/postgres.js'
 import { SqliteSecrets } from '../../src/secrets/sqlite.js'
-import { freshPostgresDatabase } from '../support/postgres.js'
+import { freshPostgresDatabase, queryPostgres as query } from '../support/postgres.js'
 
 // The secret store in PostgreSQL: what one node keeps, every node on the database reads; sealed as in the SQLite
 // file (the same key opens a row of either); its table made and versioned when a store opens.
@@ -14,16 +13,6 @@ async function openStore(t: Test, connectionString: string, key: Buffer): Promis
   const store = new SecretStore(await PostgresSecrets.open({ connectionString }), key)
   t.teardown(() => store.close())
   return store
-}
-
-async function query<R extends pg.QueryResultRow>(connectionString: string, text: string, values: unknown[] = []): Promise<R[]> {
-  const client = new pg.Client({ connectionString })
-  await client.connect()
-  try {
-    return (await client.query<R>(text, values)).rows
-  } finally {
-    await client.end()
-  }
 }
 
 t.test("two nodes share the secrets: the first writer wins, a token made on one resolves on the other", async (t) => {

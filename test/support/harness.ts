@@ -8,12 +8,16 @@ import { createService, type Service, type ServiceOptions } from '../../src/app/
 import { instanceStream } from '../../src/instances/events.js'
 import { applicationStream } from '../../src/applications/events.js'
 import { given } from './given.js'
+import { freshPostgresDatabase } from './postgres.js'
 
-// The service in memory, authenticating against a real ~okeanos emulator on a local port.
+// The service in memory, authenticating against a real ~okeanos emulator on a local port; or, with `postgres`, its
+// log and secrets in a fresh database of the test run's PostgreSQL.
 
 export interface Harness {
   emulator: Emulator
   service: Service
+  /** The service's PostgreSQL database, when it has one. */
+  databaseUrl: string | undefined
   /** Two users of the emulator: tokens and Astakos uuids. */
   alice: { token: string; id: string; name: string }
   bob: { token: string; id: string; name: string }
@@ -28,13 +32,15 @@ export interface Harness {
   givenApp(appId: string, ...events: ApplicationEvent[]): Promise<void>
 }
 
-export async function startHarness(t: Test, options: Partial<ServiceOptions> = {}): Promise<Harness> {
+export async function startHarness(t: Test, { postgres = false, ...options }: Partial<ServiceOptions> & { postgres?: boolean } = {}): Promise<Harness> {
   const emulator = await startEmulator({ users: demoUsers() })
+  const databaseUrl = postgres ? await freshPostgresDatabase() : options.databaseUrl
   const service = await createService({
     dataDir: undefined,
     identityUrl: emulator.identityUrl,
     secretKey: randomBytes(32),
     ...options,
+    ...(databaseUrl !== undefined && { databaseUrl }),
   })
   t.teardown(async () => {
     await service.close()
@@ -46,6 +52,7 @@ export async function startHarness(t: Test, options: Partial<ServiceOptions> = {
   return {
     emulator,
     service,
+    databaseUrl,
     alice,
     bob: user(b),
     call: (method, url, { token = alice.token, payload, headers = {} } = {}) =>

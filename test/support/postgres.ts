@@ -116,3 +116,14 @@ function startTimeOf(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!
 }
+
+/** One query on a connection of its own: what a test reads or sets behind the service's back. */
+export async function queryPostgres<R extends pg.QueryResultRow>(connectionString: string, text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString })
+  await client.connect()
+  try {
+    return (await client.query<R>(text, values)).rows
+  } finally {
+    await client.end()
+  }
+}

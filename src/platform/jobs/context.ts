@@ -38,6 +38,10 @@ export class JobFailed extends Error {}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** How long a job waits for the owner's token to be kept, and how often it looks meanwhile. */
+const ownerTokenWaitMs = 5_000
+const ownerTokenPollMs = 50
+
 export class JobContext {
   private okeanosClient: Okeanos | undefined
 
@@ -58,12 +62,25 @@ export class JobContext {
 
   async okeanos(): Promise<Okeanos> {
     if (this.okeanosClient) return this.okeanosClient
-    const token = await this.deps.secrets.get(this.subjectId, 'owner-token')
-    if (!token) throw new JobFailed("No ~okeanos token of the owner is known; repeat the request.")
+    const token = await this.ownerToken()
     this.okeanosClient = await this.call(() =>
       Okeanos.connect(this.settings.identityUrl, token, { timeoutMs: this.settings.okeanosTimeoutMs }),
     )
     return this.okeanosClient
+  }
+
+  /** The node that took the request keeps the owner's token once the request's events are committed: a reactor
+   *  woken by that commit (in another process, or before a PostgreSQL store has answered) may look a little
+   *  earlier. */
+  private async ownerToken(): Promise<string> {
+    const deadline = Date.now() + ownerTokenWaitMs
+    for (;;) {
+      const token = await this.deps.secrets.get(this.subjectId, 'owner-token')
+      if (token) return token
+      if (Date.now() >= deadline) throw new JobFailed('No ~okeanos token of the owner is known; repeat the request.')
+      this.notStopping()
+      await sleep(ownerTokenPollMs)
+    }
   }
 
   /**

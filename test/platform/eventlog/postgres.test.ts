@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import type { NewEvent, RecordedEvent } from '../../../src/platform/eventlog/port.js'
 import { PostgresEventLog, type PostgresEventLogOptions } from '../../../src/platform/eventlog/postgres.js'
-import { freshPostgresDatabase } from '../../support/postgres.js'
+import { freshPostgresDatabase, queryPostgres as query } from '../../support/postgres.js'
 import { waitUntil } from '../../support/wait.js'
 import { eventLogContract } from './contract.js'
 
@@ -16,16 +16,6 @@ async function open(t: Test, connectionString: string, options: Partial<Postgres
   const log = await PostgresEventLog.open({ connectionString, ...options })
   t.teardown(() => log.close())
   return log
-}
-
-async function query<R extends pg.QueryResultRow>(connectionString: string, text: string): Promise<R[]> {
-  const client = new pg.Client({ connectionString })
-  await client.connect()
-  try {
-    return (await client.query<R>(text)).rows
-  } finally {
-    await client.end()
-  }
 }
 
 /** Shows `see` each query any pg client sends (its text, and its arguments to change) until the test ends. */

@@ -1,0 +1,63 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { ReactorSettings } from '../platform/jobs/context.js'
+import { ReactorRunner } from '../platform/jobs/runner.js'
+import type { SecretStore } from '../secrets/store.js'
+import type { InstanceServices } from '../instances/index.js'
+import { instanceJobs } from '../instances/jobs/index.js'
+import type { ApplicationServices } from '../applications/index.js'
+import { applicationJobs, deploymentWork } from '../applications/jobs/index.js'
+
+/** The image the original's ~okeanos helper library defaulted to (docs/original.md "Provisioning"), for the master
+ *  and the slaves unless configured otherwise; ~okeanos and the emulator both have it. */
+const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
+
+// The reactors: the slices' jobs on ~okeanos, run by the job runner with the services they act through.
+
+export type ReactorOptions = Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & { concurrency?: number }
+
+export interface ReactorDeps {
+  instanceServices: InstanceServices
+  applicationServices: ApplicationServices
+  secrets: SecretStore
+  identityUrl: string
+  okeanosTimeoutMs: number
+  log: FastifyBaseLogger
+}
+
+/** `publicUrl`: where the API is reached (service VMs report there). */
+export function reactorRunner(deps: ReactorDeps, settings: ReactorOptions, publicUrl: string): ReactorRunner {
+  const { instanceServices, applicationServices } = deps
+  return new ReactorRunner({
+    jobs: [
+      instanceJobs({
+        instances: instanceServices.instances,
+        unfinished: (during, building) => instanceServices.instanceQueries.unfinished(during, building),
+        withDeployments: () => applicationServices.applicationQueries.instancesWithDeployments(),
+        deployments: deploymentWork(applicationServices.applications),
+      }),
+      applicationJobs({
+        applications: applicationServices.applications,
+        uploadsDir: applicationServices.uploadsDir,
+        uploading: () => applicationServices.applicationQueries.uploading(),
+        ids: () => applicationServices.applicationQueries.ids(),
+      }),
+    ],
+    runtime: {
+      secrets: deps.secrets,
+      settings: {
+        identityUrl: deps.identityUrl,
+        publicUrl: publicUrl.replace(/\/+$/, ''),
+        masterImageId: settings.masterImageId ?? defaultImageId,
+        slaveImageId: settings.slaveImageId ?? defaultImageId,
+        okeanosTimeoutMs: deps.okeanosTimeoutMs,
+        buildTimeoutMs: settings.buildTimeoutMs ?? 600_000,
+        pollIntervalMs: settings.pollIntervalMs ?? 1_000,
+        attempts: settings.attempts ?? 5,
+        backoffMs: settings.backoffMs ?? 500,
+        ssh: settings.ssh ?? { port: 22 },
+      },
+    },
+    concurrency: settings.concurrency ?? 8,
+    onError: (error, subjectId, kind) => deps.log.warn({ err: error, subjectId, job: kind }, 'reactor job failed'),
+  })
+}
