@@ -70,11 +70,12 @@ export async function instanceEventRoutes(
   app.get('/api/lambda-instances/:id/events', { onRequest: app.requireOwner, config: { docs } }, async (request, reply) => {
     const id = instanceIdParam(request)
     const stream = instanceStream(id)
+    const head = await services.log.headPosition()
     const release = slots.take(ownerOf(request).id)
     // Listen before reading, so that nothing committed in between is missed; what the read saw is skipped below.
     let queued: RecordedEvent[] | undefined = []
     let forward: (change: StatusChange) => void = () => {}
-    const subscription = services.log.subscribe(Number.MAX_SAFE_INTEGER, (events) => {
+    const subscription = services.log.subscribe(head, (events) => {
       for (const event of events) {
         if (event.stream !== stream) continue
         if (queued) queued.push(event)

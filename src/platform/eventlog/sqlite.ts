@@ -18,13 +18,17 @@ import {
 import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
 import { unversioned, type EventVersions } from './upcast.js'
 
-// The embedded event log: one SQLite file in WAL mode with one writer (this process).
+// The embedded event log: one SQLite file in WAL mode, written by this process, and by any other on the same file
+// (a `lod reactors` process beside an API-only `lod serve`), one transaction at a time.
 //
 // Appends that arrive in the same turn of the event loop are committed together in one transaction
 // (group commit): with synchronous=FULL every commit is an fsync, and sharing it is what makes durable
 // appends fast. Each append still gets its own version check and its own savepoint, so one conflict does
 // not fail its neighbours. Subscribers see a batch right after its commit and before any of its appends
-// resolve, which gives read-your-writes to projections running in this process.
+// resolve, which gives read-your-writes to projections running in this process. Other processes' commits
+// reach them when a poll of PRAGMA data_version (which changes only when another connection has committed)
+// sees one, or just before a commit of this process that follows them: each subscriber gets every event once,
+// in order.
 
 export interface SqliteEventLogOptions {
   /** A file path, or ':memory:'. */
@@ -34,6 +38,8 @@ export interface SqliteEventLogOptions {
   synchronous?: 'full' | 'normal'
   /** Called when a subscriber throws; the commit stands either way. */
   onSubscriberError?: (error: unknown) => void
+  /** How often subscribers look for other processes' commits (50 ms by default). */
+  pollIntervalMs?: number
   /** The current version of each event type and the upcasters of the older ones (upcast.ts):
    *  appends are stamped with the current version, reads return the current shape. */
   versions?: EventVersions
@@ -65,15 +71,26 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 `
 
+/** A subscriber, and the position of the last event it was given. */
+interface Subscriber {
+  handler: EventHandler
+  position: number
+}
+
 export class SqliteEventLog implements EventLog {
   readonly db: Database.Database
   private readonly onSubscriberError: (error: unknown) => void
+  private readonly pollIntervalMs: number
+  private poll: NodeJS.Timeout | undefined
+  private dataVersion = 0
   private readonly versions: EventVersions
   private readonly rules: EventRules | undefined
   private pending: PendingAppend[] = []
   private flushScheduled = false
-  private readonly subscribers = new Set<EventHandler>()
+  private readonly subscribers = new Set<Subscriber>()
   private closed = false
+  /** Nobody else can write to a database in memory. */
+  private readonly shared: boolean
 
   private readonly stmt: {
     streamVersion: Database.Statement<[string], { v: number | null }>
@@ -94,6 +111,8 @@ export class SqliteEventLog implements EventLog {
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     this.db.pragma('busy_timeout = 5000')
     this.db.exec(schema)
+    this.shared = options.path !== ':memory:'
+    this.pollIntervalMs = options.pollIntervalMs ?? 50
     this.onSubscriberError = options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error))
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
@@ -131,7 +150,7 @@ export class SqliteEventLog implements EventLog {
           }),
         )
         .immediate()
-      this.deliver(committed)
+      this.deliverCommitted(committed)
       return results
     }
   }
@@ -211,15 +230,43 @@ export class SqliteEventLog implements EventLog {
     return { nextVersion: last.version, position: last.position }
   }
 
-  private deliver(committed: RecordedEvent[]): void {
+  /** This process's commit, after whatever other processes committed before it. */
+  private deliverCommitted(committed: RecordedEvent[]): void {
     if (committed.length === 0) return
-    for (const handler of this.subscribers) {
+    const before = committed[0]!.position - 1
+    if ([...this.subscribers].some((subscriber) => subscriber.position < before)) this.deliverStored()
+    else this.deliver(committed)
+  }
+
+  /** Hands each subscriber what it has not had of `events` (consecutive, oldest first). */
+  private deliver(events: RecordedEvent[]): void {
+    for (const subscriber of this.subscribers) {
+      const fresh = subscriber.position < events[0]!.position ? events : events.filter((event) => event.position > subscriber.position)
+      if (fresh.length === 0) continue
+      subscriber.position = fresh[fresh.length - 1]!.position
       try {
-        handler(committed)
+        subscriber.handler(fresh)
       } catch (error) {
         this.onSubscriberError(error)
       }
     }
+  }
+
+  /** Reads the log from the subscriber furthest behind up to its head, and delivers it. */
+  private deliverStored(): void {
+    for (;;) {
+      const from = Math.min(...[...this.subscribers].map((subscriber) => subscriber.position))
+      const batch = this.readAllSync(from, 10_000)
+      if (batch.length === 0) return
+      this.deliver(batch)
+    }
+  }
+
+  private pollOtherProcesses(): void {
+    const version = this.db.pragma('data_version', { simple: true }) as number
+    if (version === this.dataVersion) return
+    this.dataVersion = version
+    if (this.subscribers.size > 0) this.deliverStored()
   }
 
   readStreamSync(stream: string): RecordedEvent[] {
@@ -248,6 +295,8 @@ export class SqliteEventLog implements EventLog {
 
   /** Catch-up runs synchronously here, so no commit can slip between the last old event and the first live one. */
   subscribe(fromPosition: number, handler: EventHandler): Subscription {
+    // Read before the catch-up: a commit of another process after it changes the version the poll compares with.
+    const version = this.db.pragma('data_version', { simple: true }) as number
     let position = fromPosition
     for (;;) {
       const batch = this.readAllSync(position, 10_000)
@@ -255,8 +304,14 @@ export class SqliteEventLog implements EventLog {
       handler(batch)
       position = batch[batch.length - 1]!.position
     }
-    this.subscribers.add(handler)
-    return { close: () => this.subscribers.delete(handler) }
+    const subscriber = { handler, position }
+    this.subscribers.add(subscriber)
+    if (this.shared && !this.poll) {
+      this.dataVersion = version
+      this.poll = setInterval(() => this.pollOtherProcesses(), this.pollIntervalMs)
+      this.poll.unref()
+    }
+    return { close: () => this.subscribers.delete(subscriber) }
   }
 
   async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -268,6 +323,7 @@ export class SqliteEventLog implements EventLog {
     if (this.closed) return
     this.flush()
     this.closed = true
+    clearInterval(this.poll)
     this.subscribers.clear()
     this.db.close()
   }
