@@ -64,6 +64,7 @@ export const ConfigSchema = Type.Object({
     default: 'on',
     description: "'off': an API-only node, which accepts commands and leaves acting on ~okeanos to `lod reactors` processes.",
   }),
+  LOD_REACTORS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: 'HTTP port of `lod reactors` (/healthz, /readyz, /metrics).' }),
   LOD_UPLOAD_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 268_435_456, description: 'Largest application upload (default 256 MB, as the original).' }),
   LOD_UPLOAD_IDLE_TIMEOUT_SECONDS: Type.Integer({
     minimum: 1,
@@ -100,4 +101,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.LOD_DATABASE_URL !== undefined && config.LOD_SECRET_KEY === undefined)
     throw new ConfigError(['LOD_SECRET_KEY must be set with LOD_DATABASE_URL (every node seals the shared secret store with it), got nothing'])
   return config
+}
+
+/** `lod reactors` serves no API and embeds no emulator: it must be told where the API and ~okeanos are. */
+export function checkReactorsConfig(config: Config): void {
+  const problems = [
+    ...(config.LOD_PUBLIC_URL === undefined ? ['LOD_PUBLIC_URL must be set for lod reactors (where the service VMs reach the API), got nothing'] : []),
+    ...(config.LOD_OKEANOS_IDENTITY_URL === undefined
+      ? ["LOD_OKEANOS_IDENTITY_URL must be set for lod reactors (the ~okeanos of the API nodes, e.g. a `lod emulator`'s), got nothing"]
+      : []),
+  ]
+  if (problems.length > 0) throw new ConfigError(problems)
 }

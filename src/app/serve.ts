@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
@@ -6,17 +6,23 @@ import { loggerOptions } from '../platform/http/logging.js'
 import { listenUrl } from '../platform/http/links.js'
 import type { Emulator } from '../okeanos/emulator/index.js'
 import { privateDir } from '../platform/private-files.js'
-import { createService, type Service } from './service.js'
+import { createService, type Service, type ServiceOptions } from './service.js'
 
 // `lod serve` / `npm start`: the service on its embedded defaults — the SQLite log in LOD_DATA_DIR (or the
 // PostgreSQL of LOD_DATABASE_URL) and, unless LOD_OKEANOS_IDENTITY_URL points at a real ~okeanos, an embedded
-// emulator with demo users.
+// emulator with demo users; the reactors run in it unless LOD_REACTORS=off. `lod reactors`: the reactors alone,
+// beside API-only nodes on the same log, with their health and metrics on a port of their own.
 
-/** LOD_SECRET_KEY, or a key made once and kept beside the data (fine on a laptop; set the variable in production). */
+/** LOD_SECRET_KEY, or a key made once and kept beside the data (fine on a laptop; set the variable in production).
+ *  Made exclusively: processes starting at once on one data directory keep the same key. */
 function secretKey(config: Config): Buffer {
   if (config.LOD_SECRET_KEY) return Buffer.from(config.LOD_SECRET_KEY, 'base64')
   const path = join(config.LOD_DATA_DIR, 'secret.key')
-  if (!existsSync(path)) writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600 })
+  try {
+    writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
 }
 
@@ -32,12 +38,9 @@ async function startEmbeddedEmulator(port: number): Promise<Emulator> {
   return startEmulator({ port, users: demoUsers(), delays: fastDelays })
 }
 
-export async function serve(config: Config, print: (line: string) => void = console.log): Promise<Running> {
-  const startedAt = performance.now()
-  privateDir(config.LOD_DATA_DIR)
-  // The embedded emulator is loaded only when it runs: against ~okeanos it is dead weight.
-  const emulator = config.LOD_OKEANOS_IDENTITY_URL ? undefined : await startEmbeddedEmulator(config.LOD_EMULATOR_PORT)
-  const service = await createService({
+/** What the configuration says of the service, API and reactors alike. */
+function serviceOptions(config: Config, emulator: Emulator | undefined): ServiceOptions {
+  return {
     dataDir: config.LOD_DATA_DIR,
     ...(config.LOD_DATABASE_URL !== undefined && { databaseUrl: config.LOD_DATABASE_URL }),
     identityUrl: config.LOD_OKEANOS_IDENTITY_URL ?? emulator!.identityUrl,
@@ -73,19 +76,35 @@ export async function serve(config: Config, print: (line: string) => void = cons
     },
     uploadLimit: config.LOD_UPLOAD_LIMIT_BYTES,
     uploadIdleTimeoutMs: config.LOD_UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
-  })
-  await service.app.listen({ port: config.PORT, host: config.HOST })
+  }
+}
+
+/** Where the data is, in words (never the database URL: it may carry a password). */
+const dataIn = (config: Config) => `${config.LOD_DATABASE_URL ? 'log in PostgreSQL, read models' : 'data'} in ${config.LOD_DATA_DIR}`
+
+async function listen(service: Service, port: number, host: string): Promise<string> {
+  await service.app.listen({ port, host })
   const address = service.app.server.address()
-  const url = typeof address === 'object' && address ? listenUrl(address) : `http://${config.HOST}:${config.PORT}`
+  return typeof address === 'object' && address ? listenUrl(address) : `http://${host}:${port}`
+}
+
+export async function serve(config: Config, print: (line: string) => void = console.log): Promise<Running> {
+  const startedAt = performance.now()
+  privateDir(config.LOD_DATA_DIR)
+  // The embedded emulator is loaded only when it runs: against ~okeanos it is dead weight.
+  const emulator = config.LOD_OKEANOS_IDENTITY_URL ? undefined : await startEmbeddedEmulator(config.LOD_EMULATOR_PORT)
+  const service = await createService(serviceOptions(config, emulator))
+  const url = await listen(service, config.PORT, config.HOST)
   if (config.LOD_REACTORS === 'on') await service.startReactors(config.LOD_PUBLIC_URL ?? url)
 
   // How long opening the data took, apart from loading the code (which tsx compiles on the fly): bench:scale
   // reads both.
   const now = performance.now()
   print(
-    `Lambda on Demand is listening on ${url} (${config.LOD_DATABASE_URL ? 'log in PostgreSQL, read models' : 'data'} in ${config.LOD_DATA_DIR}; ` +
+    `Lambda on Demand is listening on ${url} (${dataIn(config)}; ` +
       `started in ${Math.round(now - startedAt)} ms, ${Math.round(now)} ms after the process)`,
   )
+  if (config.LOD_REACTORS === 'off') print('Reactors off: the jobs on ~okeanos are left to `lod reactors` processes')
   if (emulator) {
     print(`~okeanos: embedded emulator at ${emulator.url} (set LOD_OKEANOS_IDENTITY_URL to use a real one)`)
     print('Demo users (tokens of the emulator, not of ~okeanos):')
@@ -109,4 +128,14 @@ export async function serve(config: Config, print: (line: string) => void = cons
       await emulator?.close()
     },
   }
+}
+
+/** The reactors without the public API: LOD_PUBLIC_URL and LOD_OKEANOS_IDENTITY_URL are set (checkReactorsConfig). */
+export async function serveReactors(config: Config, print: (line: string) => void = console.log): Promise<Running> {
+  privateDir(config.LOD_DATA_DIR)
+  const service = await createService({ ...serviceOptions(config, undefined), publicApi: false })
+  const url = await listen(service, config.LOD_REACTORS_PORT, config.HOST)
+  await service.startReactors(config.LOD_PUBLIC_URL!)
+  print(`Lambda on Demand reactors are running (${dataIn(config)}; the API at ${config.LOD_PUBLIC_URL}; health and metrics on ${url})`)
+  return { service, emulator: undefined, url, stop: () => service.close() }
 }

@@ -10,6 +10,7 @@ import { applicationQueries } from '../../projections/applications/projection.js
 import { lambdaVmChoicesOf } from '../instances/spec.js'
 import type { EventLog } from '../platform/eventlog/port.js'
 import { buildApp } from './http.js'
+import { buildOperationsApp } from './operations-app.js'
 import { listenUrl } from '../platform/http/links.js'
 import type { Operations } from '../platform/http/operations.js'
 import type { InstanceServices } from '../instances/index.js'
@@ -38,6 +39,8 @@ export interface ServiceOptions {
   identityUrl: string
   /** 32 bytes that encrypt the secret store. */
   secretKey: Buffer
+  /** false: no public API, only /healthz, /readyz and /metrics (a reactor process). */
+  publicApi?: boolean
   authCacheTtlMs?: number
   authNegativeCacheTtlMs?: number
   okeanosTimeoutMs?: number
@@ -158,28 +161,34 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     readModelsHealthy: () => runner.healthy(),
     reactorJobs: () => service.reactors?.jobCounts(),
   }
-  const app = await buildApp({
-    instanceServices,
-    applicationServices,
-    okeanos: connect,
-    ownerTokens,
-    secrets,
-    operations,
+  const served = {
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.processMetrics !== undefined && { processMetrics: options.processMetrics }),
-    ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
-    ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
-    ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
-    ...(options.sseMaxStreamsPerOwner !== undefined && { sseMaxStreamsPerOwner: options.sseMaxStreamsPerOwner }),
-    ...(options.sseMaxStreams !== undefined && { sseMaxStreams: options.sseMaxStreams }),
-    ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
-    publicUrl: () => {
-      if (options.publicUrl) return options.publicUrl
-      const address = app.server.address()
-      // Before it listens (fastify.inject in tests) the service has no address of its own.
-      return address && typeof address === 'object' ? listenUrl(address) : 'http://localhost'
-    },
-  })
+  }
+  const app: FastifyInstance =
+    options.publicApi === false
+      ? await buildOperationsApp({ operations, ...served })
+      : await buildApp({
+          instanceServices,
+          applicationServices,
+          okeanos: connect,
+          ownerTokens,
+          secrets,
+          operations,
+          ...served,
+          ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
+          ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+          ...(options.sseHeartbeatMs !== undefined && { sseHeartbeatMs: options.sseHeartbeatMs }),
+          ...(options.sseMaxStreamsPerOwner !== undefined && { sseMaxStreamsPerOwner: options.sseMaxStreamsPerOwner }),
+          ...(options.sseMaxStreams !== undefined && { sseMaxStreams: options.sseMaxStreams }),
+          ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
+          publicUrl: (): string => {
+            if (options.publicUrl) return options.publicUrl
+            const address = app.server.address()
+            // Before it listens (fastify.inject in tests) the service has no address of its own.
+            return address && typeof address === 'object' ? listenUrl(address) : 'http://localhost'
+          },
+        })
   appLog = app.log
 
   const service: Service = {

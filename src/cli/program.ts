@@ -35,6 +35,18 @@ function untilSignal(stop: () => Promise<void>): Promise<number> {
   })
 }
 
+/** The configuration from the environment; a bad one is a usage error, which says what to fix. */
+async function configuration(io: Io, { reactors = false } = {}) {
+  const { checkReactorsConfig, loadConfig } = await import('../app/config.js')
+  try {
+    const config = loadConfig(io.env)
+    if (reactors) checkReactorsConfig(config)
+    return config
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const done = (code: number) => setExitCode(code)
   const program = new Command()
@@ -46,18 +58,24 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
 
   program
     .command('serve')
-    .description('Run the API (configured by environment variables: see README "Configuration")')
+    .description('Run the API, and the reactors unless LOD_REACTORS=off (configured by environment variables: see README "Configuration")')
     .action(async () => {
-      const { loadConfig } = await import('../app/config.js')
-      let config
-      try {
-        config = loadConfig(io.env)
-      } catch (error) {
-        throw new UsageError((error as Error).message)
-      }
+      const config = await configuration(io)
       // Only a valid configuration loads the service.
       const { serve } = await import('../app/serve.js')
       const running = await serve(config, io.out)
+      done(await untilSignal(running.stop))
+    })
+
+  program
+    .command('reactors')
+    .description(
+      'Run the reactors alone, beside API-only nodes on the same log: no public API; /healthz, /readyz and /metrics on LOD_REACTORS_PORT',
+    )
+    .action(async () => {
+      const config = await configuration(io, { reactors: true })
+      const { serveReactors } = await import('../app/serve.js')
+      const running = await serveReactors(config, io.out)
       done(await untilSignal(running.stop))
     })
 

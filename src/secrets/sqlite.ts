@@ -18,6 +18,8 @@ export class SqliteSecrets implements SealedSecrets {
     this.db = new Database(path)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma('synchronous = FULL')
+    // A reactor process beside an API-only node on the same data directory writes to the file too.
+    this.db.pragma('busy_timeout = 5000')
     migrate(this.db)
     this.stmt = {
       insert: this.db.prepare(

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ConfigError } from '../../src/app/config-errors.js'
-import { loadConfig } from '../../src/app/config.js'
+import { checkReactorsConfig, loadConfig } from '../../src/app/config.js'
 
 // A bad variable stops the service with a message that says what it must be and what it was.
 
@@ -82,4 +82,25 @@ t.test('the shared database: a postgres URL, never echoed, and the key every nod
   t.same(problems({ LOD_DATABASE_URL: 'postgresql://lod@db.example/lod' }), [
     'LOD_SECRET_KEY must be set with LOD_DATABASE_URL (every node seals the shared secret store with it), got nothing',
   ])
+})
+
+t.test('a reactor process: its own port, and told where the API and ~okeanos are', async (t) => {
+  t.match(loadConfig({}), { LOD_REACTORS: 'on', LOD_REACTORS_PORT: 8081 })
+  t.match(loadConfig({ LOD_REACTORS: 'off', LOD_REACTORS_PORT: '9464' }), { LOD_REACTORS: 'off', LOD_REACTORS_PORT: 9464 })
+  t.same(problems({ LOD_REACTORS: 'later' }), ["LOD_REACTORS must be one of on, off, got 'later'"])
+  t.same(problems({ LOD_REACTORS_PORT: 'metrics' }), ["LOD_REACTORS_PORT must be an integer from 0 to 65535, got 'metrics'"])
+  const reactorProblems = (env: Record<string, string>) => {
+    try {
+      checkReactorsConfig(loadConfig(env))
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems
+      throw error
+    }
+    return []
+  }
+  t.same(reactorProblems({}), [
+    'LOD_PUBLIC_URL must be set for lod reactors (where the service VMs reach the API), got nothing',
+    "LOD_OKEANOS_IDENTITY_URL must be set for lod reactors (the ~okeanos of the API nodes, e.g. a `lod emulator`'s), got nothing",
+  ])
+  t.same(reactorProblems({ LOD_PUBLIC_URL: 'http://api.example', LOD_OKEANOS_IDENTITY_URL: 'http://127.0.0.1:9300/identity/v2.0' }), [])
 })

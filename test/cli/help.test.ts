@@ -9,7 +9,7 @@ import { tempDir } from '../support/temp-dir.js'
 
 // Every command documents itself with --help; `lod` runs as the package's bin.
 
-const commands = [['serve'], ['emulator'], ['audit'], ['replay'], ['projections'], ['projections', 'rebuild'], ['projections', 'status'], ['events'], ['events', 'tail'], ['verify']]
+const commands = [['serve'], ['reactors'], ['emulator'], ['audit'], ['replay'], ['projections'], ['projections', 'rebuild'], ['projections', 'status'], ['events'], ['events', 'tail'], ['verify']]
 
 t.test('--help on every command', async (t) => {
   for (const command of commands) {
@@ -18,7 +18,7 @@ t.test('--help on every command', async (t) => {
     t.match(run.out, `Usage: lod ${command.join(' ')}`, command.join(' '))
   }
   const top = await lod(['--help'])
-  for (const name of ['serve', 'emulator', 'audit', 'replay', 'projections', 'events', 'verify']) t.match(top.out, new RegExp(`\\n  ${name}\\b`))
+  for (const name of ['serve', 'reactors', 'emulator', 'audit', 'replay', 'projections', 'events', 'verify']) t.match(top.out, new RegExp(`\\n  ${name}\\b`))
 })
 
 t.test('an unknown command or a bad option value is refused with the usage', async (t) => {

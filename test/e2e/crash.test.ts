@@ -1,22 +1,14 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { Okeanos } from '../../src/okeanos/index.js'
 import { demoUsers, fastDelays, startEmulator } from '../../src/okeanos/emulator/index.js'
 import { createBody } from '../support/fixtures.js'
+import { freePort, startLod } from '../support/lod-process.js'
 import { waitUntil } from '../support/wait.js'
 
 // The service is killed (SIGKILL) while it provisions a cluster and started again on the same data: the
 // instance still reaches STARTED, with exactly one master and the requested slaves.
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 t.test('SIGKILL during provisioning, then a restart', async (t) => {
   // Builds slow enough to kill the service between the master's creation and the cluster's, and for the
@@ -38,15 +30,7 @@ t.test('SIGKILL during provisioning, then a restart', async (t) => {
   let child: ChildProcess | undefined
   t.teardown(() => child?.kill('SIGKILL'))
   const start = async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] })
-    await new Promise<void>((resolve, reject) => {
-      let out = ''
-      child!.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString()
-        if (out.includes('is listening on')) resolve()
-      })
-      child!.once('exit', (code) => reject(new Error(`service exited (${code}): ${out}`)))
-    })
+    child = await startLod('serve', env, 'is listening on')
   }
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, {

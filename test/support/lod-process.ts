@@ -1,0 +1,39 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+
+// `lod` as a process of its own (`lod serve`, `lod reactors`), as an operator starts it: configured by its
+// environment, ready once it prints the line that says so.
+
+const root = join(import.meta.dirname, '..', '..')
+
+/** A port nobody listens on just now. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Starts `lod <command>` and resolves once its output holds `ready`; rejects if it exits first. */
+export async function startLod(command: string, env: NodeJS.ProcessEnv, ready: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', command], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise<void>((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      if (out.includes(ready)) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`lod ${command} exited (${code}): ${out}`)))
+  })
+  return child
+}
+
+/** Stops a started `lod` as Ctrl-C would, and resolves with its exit code. */
+export function stopLod(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  return exited
+}
