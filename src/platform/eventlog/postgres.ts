@@ -16,6 +16,8 @@ import {
   type Subscription,
 } from './port.js'
 import { CommitWatch } from './postgres-commit-watch.js'
+import { parsePostgresHosts } from './postgres-hosts.js'
+import { PostgresPrimary } from './postgres-primary.js'
 import { migrate } from './postgres-schema.js'
 import { PostgresSubscriber } from './postgres-subscriber.js'
 import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
@@ -32,7 +34,8 @@ import { unversioned, type EventVersions } from './upcast.js'
 // watch wakes them.
 
 export interface PostgresEventLogOptions {
-  /** Where the log is: `postgresql://user@host:port/database`. */
+  /** Where the log is: `postgresql://user@host:port/database`, or several hosts, of which it uses the primary
+   *  (postgres-hosts.ts, postgres-primary.ts). */
   connectionString: string
   /** Called when a subscriber throws; the commit stands either way. */
   onSubscriberError?: (error: unknown) => void
@@ -71,7 +74,7 @@ const types: pg.CustomTypesConfig = {
 const columns = 'position, event_id, stream, version, type, type_version, data, metadata, time'
 
 export class PostgresEventLog implements EventLog {
-  private readonly pool: pg.Pool
+  private readonly primary: PostgresPrimary
   private readonly watch: CommitWatch
   private readonly onSubscriberError: (error: unknown) => void
   private readonly onConnectionError: (error: unknown) => void
@@ -89,9 +92,9 @@ export class PostgresEventLog implements EventLog {
   static async open(options: PostgresEventLogOptions): Promise<PostgresEventLog> {
     const log = new PostgresEventLog(options)
     try {
-      await migrate(log.pool)
+      await migrate(await log.primary.pool())
     } catch (error) {
-      await log.pool.end()
+      await log.primary.end()
       throw error
     }
     return log
@@ -102,12 +105,13 @@ export class PostgresEventLog implements EventLog {
     this.onConnectionError = options.onConnectionError ?? ((error) => console.error('event log connection failed', error))
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
-    const connection = { connectionString: options.connectionString, types }
-    this.pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 })
-    // An idle connection that fails is dropped by the pool; unheard, its error would end the process.
-    this.pool.on('error', this.onConnectionError)
+    this.primary = new PostgresPrimary(parsePostgresHosts(options.connectionString), {
+      types,
+      maxConnections: options.maxConnections ?? 10,
+      onConnectionError: this.onConnectionError,
+    })
     this.watch = new CommitWatch({
-      connection,
+      connect: () => this.primary.connect(),
       pollIntervalMs: options.pollIntervalMs ?? 500,
       readHead: () => this.headPosition(),
       onHead: (head) => this.wake(head),
@@ -161,7 +165,7 @@ export class PostgresEventLog implements EventLog {
   private async commit(batch: PendingAppend[]): Promise<void> {
     let reply: { time: number; results: Outcome[] }
     try {
-      const { rows } = await this.pool.query<{ reply: typeof reply }>({
+      const { rows } = await this.primary.query<{ reply: typeof reply }>({
         name: 'lod-append-batch',
         text: 'SELECT lod_append_batch($1::jsonb) AS reply',
         values: [JSON.stringify(batch.map((request) => this.requestOf(request)))],
@@ -211,7 +215,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async readStream(stream: string): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>({
+    const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-stream',
       text: `SELECT ${columns} FROM events WHERE stream = $1 ORDER BY version`,
       values: [stream],
@@ -220,7 +224,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>({
+    const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-all',
       text: `SELECT ${columns} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
       values: [fromPosition, limit],
@@ -230,7 +234,7 @@ export class PostgresEventLog implements EventLog {
 
   /** Read from the head row, which is never blocked by the appends' lock on it. */
   async headPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ position: number }>({
+    const { rows } = await this.primary.query<{ position: number }>({
       name: 'lod-head',
       text: 'SELECT position FROM log_head WHERE id = 1',
     })
@@ -255,7 +259,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const { rows } = await this.pool.query<{ fingerprint: string; status_code: number; body: string }>({
+    const { rows } = await this.primary.query<{ fingerprint: string; status_code: number; body: string }>({
       name: 'lod-find-idempotency',
       text: 'SELECT fingerprint, status_code, body FROM idempotency WHERE scope = $1 AND key = $2',
       values: [scope, key],
@@ -272,7 +276,7 @@ export class PostgresEventLog implements EventLog {
     for (const subscriber of this.subscribers) subscriber.close()
     this.subscribers.clear()
     await this.watch.stop()
-    await this.pool.end()
+    await this.primary.end()
   }
 }
 
