@@ -4,6 +4,7 @@ import type { EventRules } from './event-rules.js'
 import {
   DuplicateEventError,
   IdempotencyKeyReusedError,
+  LeaseLostError,
   VersionConflictError,
   type AppendOptions,
   type AppendResult,
@@ -11,6 +12,7 @@ import {
   type EventLog,
   type ExpectedVersion,
   type IdempotencyRecord,
+  type JobsAskedFor,
   type NewEvent,
   type RecordedEvent,
   type Subscription,
@@ -46,6 +48,8 @@ export interface PostgresEventLogOptions {
   versions?: EventVersions
   /** The event types' rules (event-rules.ts): an append breaking them is refused before it joins a commit. */
   rules?: EventRules
+  /** Which events ask for jobs: their appends write them (postgres-jobs-schema.ts). Without it, no event does. */
+  jobs?: JobsAskedFor
   /** How often subscribers look for commits they were not notified of (500 ms by default). */
   pollIntervalMs?: number
   /** The most connections appends and reads use at once (10 by default), besides the one that listens. */
@@ -59,6 +63,7 @@ type Outcome =
   | { duplicate: string }
   | { conflict: number }
   | { keyReused: true }
+  | { leaseLost: true }
 
 const parseTimestamp = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (text: string) => Date
 
@@ -74,12 +79,14 @@ const types: pg.CustomTypesConfig = {
 const columns = 'position, event_id, stream, version, type, type_version, data, metadata, time'
 
 export class PostgresEventLog implements EventLog {
-  private readonly primary: PostgresPrimary
+  /** The connections to the primary, which the log's job queue (src/platform/jobs/postgres-queue.ts) shares. */
+  readonly primary: PostgresPrimary
   private readonly watch: CommitWatch
   private readonly onSubscriberError: (error: unknown) => void
   private readonly onConnectionError: (error: unknown) => void
   private readonly versions: EventVersions
   private readonly rules: EventRules | undefined
+  private readonly asked: JobsAskedFor
   private pending: PendingAppend[] = []
   private commitScheduled = false
   private committing: Promise<void> | undefined
@@ -105,6 +112,7 @@ export class PostgresEventLog implements EventLog {
     this.onConnectionError = options.onConnectionError ?? ((error) => console.error('event log connection failed', error))
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
+    this.asked = options.jobs ?? (() => undefined)
     this.primary = new PostgresPrimary(parsePostgresHosts(options.connectionString), {
       types,
       maxConnections: options.maxConnections ?? 10,
@@ -200,6 +208,10 @@ export class PostgresEventLog implements EventLog {
   }
 
   private requestOf({ stream, events, expected, options }: PendingAppend): unknown {
+    const jobs = events.flatMap((event, i) => {
+      const job = this.asked(stream, event.type, event.data)
+      return job ? [{ event: i, id: job.id, kind: job.kind, arg: job.arg ?? '' }] : []
+    })
     return {
       stream,
       expected,
@@ -211,6 +223,8 @@ export class PostgresEventLog implements EventLog {
         metadata: JSON.stringify(event.metadata),
       })),
       ...(options?.idempotency && { idempotency: options.idempotency }),
+      ...(options?.lease && { lease: options.lease }),
+      ...(jobs.length > 0 && { jobs }),
     }
   }
 
@@ -285,5 +299,6 @@ function settle(request: PendingAppend, outcome: Outcome): void {
   else if ('retried' in outcome) request.resolve(outcome.retried)
   else if ('conflict' in outcome) request.reject(new VersionConflictError(request.stream, request.expected, outcome.conflict))
   else if ('duplicate' in outcome) request.reject(new DuplicateEventError(outcome.duplicate))
+  else if ('leaseLost' in outcome) request.reject(new LeaseLostError(request.options!.lease!))
   else request.reject(new IdempotencyKeyReusedError(request.options!.idempotency!.key))
 }
