@@ -19,7 +19,7 @@ interface ValidationError {
 const patterns: Record<string, string> = {
   '^https?://[^\\s]+$': 'an http:// or https:// URL',
   '^[A-Za-z0-9+/]{43}=$': '32 bytes in base64 (44 characters ending in "=")',
-  '^postgres(ql)?://[^\\s]+$': 'a postgres:// or postgresql:// URL',
+  '^(postgres(ql)?://\\S+|\\w+=\\S*( +\\w+=\\S*)*)$': 'a postgres:// or postgresql:// URL, or key=value settings',
 }
 
 export function expectation(schema: JsonSchema): string {

@@ -10,7 +10,7 @@ export const ConfigSchema = Type.Object({
   LOD_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Directory of events.db, read.db, secrets.db.' }),
   LOD_DATABASE_URL: Type.Optional(
     Type.String({
-      pattern: '^postgres(ql)?://[^\\s]+$',
+      pattern: '^(postgres(ql)?://\\S+|\\w+=\\S*( +\\w+=\\S*)*)$',
       description: 'PostgreSQL that every node shares (events, idempotency records, secrets); unset: SQLite files in LOD_DATA_DIR.',
     }),
   ),

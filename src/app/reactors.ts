@@ -1,5 +1,8 @@
+import { hostname } from 'node:os'
 import type { FastifyBaseLogger } from 'fastify'
+import type { JobsAskedFor } from '../platform/eventlog/port.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
+import type { JobQueue } from '../platform/jobs/queue.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
 import type { SecretStore } from '../secrets/store.js'
 import type { InstanceServices } from '../instances/index.js'
@@ -11,14 +14,24 @@ import { applicationJobs, deploymentWork } from '../applications/jobs/index.js'
  *  and the slaves unless configured otherwise; ~okeanos and the emulator both have it. */
 const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
 
-// The reactors: the slices' jobs on ~okeanos, run by the job runner with the services they act through.
+// The reactors: the slices' jobs on ~okeanos, claimed from the log's job queue by the job runner and run with the
+// services they act through.
 
-export type ReactorOptions = Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & { concurrency?: number }
+/** `worker`: the reactors' name on the job queue, the same across restarts (default: the host's name); `leaseMs`:
+ *  how long a job is held without a heartbeat (default 30 s). */
+export type ReactorOptions = Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & {
+  concurrency?: number
+  worker?: string
+  leaseMs?: number
+}
 
 export interface ReactorDeps {
   instanceServices: InstanceServices
   applicationServices: ApplicationServices
   secrets: SecretStore
+  queue: JobQueue
+  /** Which events ask for jobs: their commits send the runner to the queue. */
+  asks: JobsAskedFor
   identityUrl: string
   okeanosTimeoutMs: number
   log: FastifyBaseLogger
@@ -42,6 +55,10 @@ export function reactorRunner(deps: ReactorDeps, settings: ReactorOptions, publi
         ids: () => applicationServices.applicationQueries.ids(),
       }),
     ],
+    queue: deps.queue,
+    asks: deps.asks,
+    worker: settings.worker ?? hostname(),
+    ...(settings.leaseMs !== undefined && { leaseMs: settings.leaseMs }),
     runtime: {
       secrets: deps.secrets,
       settings: {
@@ -58,6 +75,7 @@ export function reactorRunner(deps: ReactorDeps, settings: ReactorOptions, publi
       },
     },
     concurrency: settings.concurrency ?? 8,
-    onError: (error, subjectId, kind) => deps.log.warn({ err: error, subjectId, job: kind }, 'reactor job failed'),
+    onError: (error, job) =>
+      job ? deps.log.warn({ err: error, subjectId: job.id, job: job.kind }, 'reactor job failed') : deps.log.warn({ err: error }, 'job queue failed'),
   })
 }

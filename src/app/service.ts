@@ -21,6 +21,9 @@ import { Okeanos } from '../okeanos/index.js'
 import { privateDir, privateFile } from '../platform/private-files.js'
 import type { SecretStore } from '../secrets/store.js'
 import type { ReactorRunner } from '../platform/jobs/runner.js'
+import { jobsAskedBy } from '../platform/jobs/job-set.js'
+import { instanceJobAsks } from '../instances/jobs/index.js'
+import { applicationJobAsks } from '../applications/jobs/index.js'
 import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { readModels } from './stores.js'
@@ -87,11 +90,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
   let appLog: FastifyInstance['log'] | undefined
   const complain = (error: unknown, message: string) => (appLog ? appLog.error({ err: error }, message) : console.error(message, error))
-  const { log, secrets } = await openStorage({
+  // The log queues the jobs that events ask for with them, whether or not this process runs the reactors.
+  const jobsAsked = jobsAskedBy([instanceJobAsks, applicationJobAsks])
+  const { log, secrets, jobQueue } = await openStorage({
     dataDir: options.dataDir,
     ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
     secretKey: options.secretKey,
     synchronous: options.synchronous ?? 'full',
+    jobs: jobsAsked,
     onConnectionError: (error) => complain(error, 'PostgreSQL connection failed; trying again'),
   })
   const readDb = openReadModelDb(file('read.db'))
@@ -199,7 +205,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     reactors: undefined,
     async startReactors(publicUrl) {
       if (service.reactors) return
-      const deps = { instanceServices, applicationServices, secrets, identityUrl: options.identityUrl, okeanosTimeoutMs: timeoutMs, log: app.log }
+      const deps = {
+        instanceServices,
+        applicationServices,
+        secrets,
+        queue: jobQueue,
+        asks: jobsAsked,
+        identityUrl: options.identityUrl,
+        okeanosTimeoutMs: timeoutMs,
+        log: app.log,
+      }
       service.reactors = reactorRunner(deps, options.reactors ?? {}, publicUrl)
       await service.reactors.start(log)
     },

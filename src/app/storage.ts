@@ -1,15 +1,18 @@
 import { join } from 'node:path'
-import type { EventLog } from '../platform/eventlog/port.js'
+import type { EventLog, JobsAskedFor } from '../platform/eventlog/port.js'
 import { eventRules } from '../platform/eventlog/event-rules.js'
 import { SqliteEventLog } from '../platform/eventlog/sqlite.js'
+import type { JobQueue } from '../platform/jobs/queue.js'
+import { SqliteJobQueue } from '../platform/jobs/sqlite-queue.js'
 import { privateFile } from '../platform/private-files.js'
 import { SecretStore } from '../secrets/store.js'
 import { SqliteSecrets } from '../secrets/sqlite.js'
 import { domainEventVersions, eventSchemas } from './stores.js'
 
-// What the nodes of one service share: the event log (with the idempotency records) and the secret store. The
-// embedded default keeps them in SQLite files of the data directory; with a database URL they live in PostgreSQL,
-// where every node and reactor process finds them. PostgreSQL's code is loaded only when it is used.
+// What the nodes of one service share: the event log (with the idempotency records and the job queue) and the
+// secret store. The embedded default keeps them in SQLite files of the data directory; with a database URL they
+// live in PostgreSQL, where every node and reactor process finds them. PostgreSQL's code is loaded only when it is
+// used.
 
 export interface StorageOptions {
   /** Where the SQLite files live; undefined: in memory (tests). */
@@ -18,35 +21,40 @@ export interface StorageOptions {
   databaseUrl?: string
   secretKey: Buffer
   synchronous?: 'full' | 'normal'
+  /** Which events ask for jobs: the log queues them with the events. */
+  jobs: JobsAskedFor
   /** Told of a PostgreSQL connection that failed (it is opened again). */
   onConnectionError(error: unknown): void
 }
 
 export interface Storage {
   log: EventLog
+  jobQueue: JobQueue
   secrets: SecretStore
 }
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   // The log holds only what `lod verify` can decode: a request that would poison it is refused instead.
-  const decoding = { versions: domainEventVersions, rules: eventRules(eventSchemas, domainEventVersions) }
+  const logOptions = { versions: domainEventVersions, rules: eventRules(eventSchemas, domainEventVersions), jobs: options.jobs }
   if (options.databaseUrl !== undefined) {
-    const [{ PostgresEventLog }, { PostgresSecrets }] = await Promise.all([
+    const [{ PostgresEventLog }, { PostgresJobQueue }, { PostgresSecrets }] = await Promise.all([
       import('../platform/eventlog/postgres.js'),
+      import('../platform/jobs/postgres-queue.js'),
       import('../secrets/postgres.js'),
     ])
-    const { databaseUrl: connectionString, onConnectionError } = options
-    const log = await PostgresEventLog.open({ connectionString, ...decoding, onConnectionError })
+    const log = await PostgresEventLog.open({ connectionString: options.databaseUrl, ...logOptions, onConnectionError: options.onConnectionError })
     try {
-      return { log, secrets: new SecretStore(await PostgresSecrets.open({ connectionString, onConnectionError }), options.secretKey) }
+      // The secrets go through the log's connections to its primary, and follow it when it changes.
+      const secrets = new SecretStore(await PostgresSecrets.open(log.primary), options.secretKey)
+      return { log, jobQueue: new PostgresJobQueue(log), secrets }
     } catch (error) {
       await log.close()
       throw error
     }
   }
   const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
-  const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full', ...decoding })
+  const log = new SqliteEventLog({ path: file('events.db'), synchronous: options.synchronous ?? 'full', ...logOptions })
   // 4 MB of pages instead of better-sqlite3's 16 (service.ts says why).
   log.db.pragma('cache_size = -4096')
-  return { log, secrets: new SecretStore(new SqliteSecrets(file('secrets.db')), options.secretKey) }
+  return { log, jobQueue: new SqliteJobQueue(log), secrets: new SecretStore(new SqliteSecrets(file('secrets.db')), options.secretKey) }
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { inTransaction } from './eventlog/postgres-transaction.js'
 
 // A schema kept in PostgreSQL is created and migrated when the code that owns it opens: each migration runs once,
 // in order, and is recorded in the schema's version table; a database migrated by newer code is refused rather
@@ -17,9 +18,7 @@ export interface Schema {
 
 /** Creates the schema or brings it up to this code's version, in one transaction. */
 export async function migrateSchema(pool: pg.Pool, schema: Schema): Promise<void> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [schema.lock.toString()])
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${schema.versionTable} (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
@@ -32,11 +31,5 @@ export async function migrateSchema(pool: pg.Pool, schema: Schema): Promise<void
       await client.query(schema.migrations[version - 1]!)
       await client.query(`INSERT INTO ${schema.versionTable} (version) VALUES ($1)`, [version])
     }
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }

@@ -75,9 +75,10 @@ t.test('the shared database: a postgres URL, never echoed, and the key every nod
   const key = 'A'.repeat(43) + '='
   t.match(loadConfig({ LOD_DATABASE_URL: 'postgresql://lod@db.example/lod', LOD_SECRET_KEY: key }), { LOD_DATABASE_URL: 'postgresql://lod@db.example/lod' })
   t.match(loadConfig({ LOD_DATABASE_URL: 'postgres://lod:pw@10.0.0.5:5432/lod?sslmode=require', LOD_SECRET_KEY: key }), { LOD_REACTORS: 'on' })
+  t.match(loadConfig({ LOD_DATABASE_URL: 'host=db-1,db-2 dbname=lod user=lod', LOD_SECRET_KEY: key }), { LOD_DATABASE_URL: 'host=db-1,db-2 dbname=lod user=lod' })
   t.equal(loadConfig({}).LOD_DATABASE_URL, undefined, 'unset: the SQLite files')
   t.same(problems({ LOD_DATABASE_URL: 'mysql://lod:hunter2@db/lod', LOD_SECRET_KEY: key }), [
-    'LOD_DATABASE_URL must be a postgres:// or postgresql:// URL, got a value of 26 characters',
+    'LOD_DATABASE_URL must be a postgres:// or postgresql:// URL, or key=value settings, got a value of 26 characters',
   ])
   t.same(problems({ LOD_DATABASE_URL: 'postgresql://lod@db.example/lod' }), [
     'LOD_SECRET_KEY must be set with LOD_DATABASE_URL (every node seals the shared secret store with it), got nothing',

@@ -2,17 +2,23 @@ import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { randomBytes } from 'node:crypto'
 import { SecretStore } from '../../src/secrets/store.js'
-import { PostgresSecrets } from '../../src/secrets/postgres.js'
+import { PostgresSecrets, type PostgresConnections } from '../../src/secrets/postgres.js'
+import { PostgresEventLog } from '../../src/platform/eventlog/postgres.js'
 import { SqliteSecrets } from '../../src/secrets/sqlite.js'
 import { freshPostgresDatabase, queryPostgres as query } from '../support/postgres.js'
 
 // The secret store in PostgreSQL: what one node keeps, every node on the database reads; sealed as in the SQLite
 // file (the same key opens a row of either); its table made and versioned when a store opens.
 
+/** A node's connections: those of its event log, which the store shares. */
+async function connections(t: Test, connectionString: string): Promise<PostgresConnections> {
+  const log = await PostgresEventLog.open({ connectionString })
+  t.teardown(() => log.close())
+  return log.primary
+}
+
 async function openStore(t: Test, connectionString: string, key: Buffer): Promise<SecretStore> {
-  const store = new SecretStore(await PostgresSecrets.open({ connectionString }), key)
-  t.teardown(() => store.close())
-  return store
+  return new SecretStore(await PostgresSecrets.open(await connections(t, connectionString)), key)
 }
 
 t.test("two nodes share the secrets: the first writer wins, a token made on one resolves on the other", async (t) => {
@@ -62,5 +68,5 @@ t.test('the table is made once by stores opening at once, and a newer schema is 
   await Promise.all([openStore(t, url, key), openStore(t, url, key), openStore(t, url, key)])
   t.same(await query(url, 'SELECT version FROM secrets_schema_version'), [{ version: 1 }])
   await query(url, 'INSERT INTO secrets_schema_version (version) VALUES (2)')
-  await t.rejects(PostgresSecrets.open({ connectionString: url }), /the secret store's schema is at version 2, this code knows versions up to 1/)
+  await t.rejects(PostgresSecrets.open(await connections(t, url)), /the secret store's schema is at version 2, this code knows versions up to 1/)
 })

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { migrateSchema } from '../postgres-migrations.js'
+import { jobsMigration } from './postgres-jobs-schema.js'
 
 // The PostgreSQL event log's schema, created and migrated when a log opens (postgres-migrations.ts), its versions
 // recorded in schema_version.
@@ -17,6 +18,7 @@ import { migrateSchema } from '../postgres-migrations.js'
 //   {"duplicate": eventId}                    an event id is stored already, elsewhere
 //   {"conflict": actualVersion}               the expected version did not match
 //   {"keyReused": true}                       the idempotency key is stored already
+//   {"leaseLost": true}                       the job appending lost its lease (version 2, postgres-jobs-schema.ts)
 // An append is {"stream", "expected": n | "any" | "no_stream", "events": [{"id", "type", "typeVersion",
 // "data", "metadata"}], "idempotency"?: {"scope", "key", "fingerprint", "statusCode", "body"}}, with data and
 // metadata as JSON text: they are stored as that text, exactly as the SQLite log stores them.
@@ -151,7 +153,11 @@ BEGIN
 END
 $$;
 `,
+  jobsMigration,
 ]
+
+/** The version of the schema this code makes. */
+export const schemaVersion = migrations.length
 
 /** Creates the schema or brings it up to this code's version; logs opening the same database at once migrate it once. */
 export function migrate(pool: pg.Pool): Promise<void> {

@@ -4,6 +4,7 @@ import type { EventRules } from './event-rules.js'
 import {
   DuplicateEventError,
   IdempotencyKeyReusedError,
+  LeaseLostError,
   VersionConflictError,
   type AppendOptions,
   type AppendResult,
@@ -11,11 +12,14 @@ import {
   type EventLog,
   type ExpectedVersion,
   type IdempotencyRecord,
+  type JobsAskedFor,
   type NewEvent,
   type RecordedEvent,
   type Subscription,
 } from './port.js'
 import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
+import { addJobs, JobRows } from './sqlite-jobs.js'
+import { SqliteSubscribers } from './sqlite-subscribers.js'
 import { unversioned, type EventVersions } from './upcast.js'
 
 // The embedded event log: one SQLite file in WAL mode, written by this process, and by any other on the same file
@@ -25,10 +29,8 @@ import { unversioned, type EventVersions } from './upcast.js'
 // (group commit): with synchronous=FULL every commit is an fsync, and sharing it is what makes durable
 // appends fast. Each append still gets its own version check and its own savepoint, so one conflict does
 // not fail its neighbours. Subscribers see a batch right after its commit and before any of its appends
-// resolve, which gives read-your-writes to projections running in this process. Other processes' commits
-// reach them when a poll of PRAGMA data_version (which changes only when another connection has committed)
-// sees one, or just before a commit of this process that follows them: each subscriber gets every event once,
-// in order.
+// resolve, which gives read-your-writes to projections running in this process; other processes' commits reach
+// them too (sqlite-subscribers.ts).
 
 export interface SqliteEventLogOptions {
   /** A file path, or ':memory:'. */
@@ -46,8 +48,11 @@ export interface SqliteEventLogOptions {
   /** The event types' rules (event-rules.ts): an append breaking them is refused before it joins a
    *  commit. Without them the log stores any type, as an adapter under test does. */
   rules?: EventRules
+  /** Which events ask for jobs: their appends write them (sqlite-jobs.ts). Without it, no event does. */
+  jobs?: JobsAskedFor
 }
 
+// The layout before versions: the events and the idempotency records.
 const schema = `
 CREATE TABLE IF NOT EXISTS events (
   position     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,26 +76,30 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 `
 
-/** A subscriber, and the position of the last event it was given. */
-interface Subscriber {
-  handler: EventHandler
-  position: number
+/** The steps from that layout on, by PRAGMA user_version: each takes the file from its index to the next. */
+const migrations: ReadonlyArray<(db: Database.Database) => void> = [addJobs]
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(schema)
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > migrations.length)
+      throw new Error(`events.db is at version ${version}, this code knows versions up to ${migrations.length}: upgrade it`)
+    for (const step of migrations.slice(version)) step(db)
+    db.pragma(`user_version = ${migrations.length}`)
+  }).immediate()
 }
 
 export class SqliteEventLog implements EventLog {
   readonly db: Database.Database
-  private readonly onSubscriberError: (error: unknown) => void
-  private readonly pollIntervalMs: number
-  private poll: NodeJS.Timeout | undefined
-  private dataVersion = 0
   private readonly versions: EventVersions
   private readonly rules: EventRules | undefined
+  private readonly asked: JobsAskedFor
+  private readonly jobs: JobRows
   private pending: PendingAppend[] = []
   private flushScheduled = false
-  private readonly subscribers = new Set<Subscriber>()
+  private readonly subscribers: SqliteSubscribers
   private closed = false
-  /** Nobody else can write to a database in memory. */
-  private readonly shared: boolean
 
   private readonly stmt: {
     streamVersion: Database.Statement<[string], { v: number | null }>
@@ -110,12 +119,23 @@ export class SqliteEventLog implements EventLog {
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     this.db.pragma('busy_timeout = 5000')
-    this.db.exec(schema)
-    this.shared = options.path !== ':memory:'
-    this.pollIntervalMs = options.pollIntervalMs ?? 50
-    this.onSubscriberError = options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error))
+    try {
+      migrate(this.db)
+    } catch (error) {
+      this.db.close()
+      throw error
+    }
+    this.subscribers = new SqliteSubscribers({
+      db: this.db,
+      readAll: (fromPosition, limit) => this.readAllSync(fromPosition, limit),
+      // Nobody else can write to a database in memory.
+      pollIntervalMs: options.path === ':memory:' ? undefined : (options.pollIntervalMs ?? 50),
+      onError: options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error)),
+    })
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
+    this.asked = options.jobs ?? (() => undefined)
+    this.jobs = new JobRows(this.db)
     this.stmt = {
       streamVersion: this.db.prepare('SELECT max(version) AS v FROM events WHERE stream = ?'),
       insert: this.db.prepare(
@@ -150,7 +170,7 @@ export class SqliteEventLog implements EventLog {
           }),
         )
         .immediate()
-      this.deliverCommitted(committed)
+      this.subscribers.committed(committed)
       return results
     }
   }
@@ -187,6 +207,9 @@ export class SqliteEventLog implements EventLog {
 
   private write(request: PendingAppend, time: string, committed: RecordedEvent[]): AppendResult {
     const { stream, events, expected } = request
+    const lease = request.options?.lease
+    const now = Date.now()
+    if (lease && !this.jobs.holds(lease, now)) throw new LeaseLostError(lease)
     const retry = this.previousAppend(stream, events)
     if (retry) return retry
     const current = this.stmt.streamVersion.get(stream)?.v ?? -1
@@ -214,6 +237,8 @@ export class SqliteEventLog implements EventLog {
         this.stmt.insert.run(event.id, stream, version, event.type, typeVersion, data, metadata, time).lastInsertRowid,
       )
       committed.push(appendedEvent(event, { stream, version, position, time }, this.versions))
+      const job = this.asked(stream, event.type, event.data)
+      if (job) this.jobs.add(job, position, now)
     }
     return { nextVersion: version, position }
   }
@@ -228,45 +253,6 @@ export class SqliteEventLog implements EventLog {
     if (!isRetry) throw new DuplicateEventError(events[stored.findIndex((row) => row !== undefined)]!.id)
     const last = stored[stored.length - 1]!
     return { nextVersion: last.version, position: last.position }
-  }
-
-  /** This process's commit, after whatever other processes committed before it. */
-  private deliverCommitted(committed: RecordedEvent[]): void {
-    if (committed.length === 0) return
-    const before = committed[0]!.position - 1
-    if ([...this.subscribers].some((subscriber) => subscriber.position < before)) this.deliverStored()
-    else this.deliver(committed)
-  }
-
-  /** Hands each subscriber what it has not had of `events` (consecutive, oldest first). */
-  private deliver(events: RecordedEvent[]): void {
-    for (const subscriber of this.subscribers) {
-      const fresh = subscriber.position < events[0]!.position ? events : events.filter((event) => event.position > subscriber.position)
-      if (fresh.length === 0) continue
-      subscriber.position = fresh[fresh.length - 1]!.position
-      try {
-        subscriber.handler(fresh)
-      } catch (error) {
-        this.onSubscriberError(error)
-      }
-    }
-  }
-
-  /** Reads the log from the subscriber furthest behind up to its head, and delivers it. */
-  private deliverStored(): void {
-    for (;;) {
-      const from = Math.min(...[...this.subscribers].map((subscriber) => subscriber.position))
-      const batch = this.readAllSync(from, 10_000)
-      if (batch.length === 0) return
-      this.deliver(batch)
-    }
-  }
-
-  private pollOtherProcesses(): void {
-    const version = this.db.pragma('data_version', { simple: true }) as number
-    if (version === this.dataVersion) return
-    this.dataVersion = version
-    if (this.subscribers.size > 0) this.deliverStored()
   }
 
   readStreamSync(stream: string): RecordedEvent[] {
@@ -293,25 +279,8 @@ export class SqliteEventLog implements EventLog {
     return this.headPositionSync()
   }
 
-  /** Catch-up runs synchronously here, so no commit can slip between the last old event and the first live one. */
   subscribe(fromPosition: number, handler: EventHandler): Subscription {
-    // Read before the catch-up: a commit of another process after it changes the version the poll compares with.
-    const version = this.db.pragma('data_version', { simple: true }) as number
-    let position = fromPosition
-    for (;;) {
-      const batch = this.readAllSync(position, 10_000)
-      if (batch.length === 0) break
-      handler(batch)
-      position = batch[batch.length - 1]!.position
-    }
-    const subscriber = { handler, position }
-    this.subscribers.add(subscriber)
-    if (this.shared && !this.poll) {
-      this.dataVersion = version
-      this.poll = setInterval(() => this.pollOtherProcesses(), this.pollIntervalMs)
-      this.poll.unref()
-    }
-    return { close: () => this.subscribers.delete(subscriber) }
+    return this.subscribers.subscribe(fromPosition, handler)
   }
 
   async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
@@ -323,8 +292,7 @@ export class SqliteEventLog implements EventLog {
     if (this.closed) return
     this.flush()
     this.closed = true
-    clearInterval(this.poll)
-    this.subscribers.clear()
+    this.subscribers.close()
     this.db.close()
   }
 }

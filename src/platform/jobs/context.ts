@@ -1,8 +1,9 @@
 import { isOkeanosError, Okeanos, OkeanosError, WaitTimeoutError } from '../../okeanos/index.js'
 import type { SecretStore } from '../../secrets/store.js'
+import type { JobLease } from '../eventlog/port.js'
 
 // What every job works with, whatever it is about: an ~okeanos client acting with the owner's token, the retry
-// policy for ~okeanos calls, and the service's stop. A slice's jobs extend it with what they are about (the
+// policy for ~okeanos calls, the service's stop, and the job's lease. A slice's jobs extend it with what they are about (the
 // instance's context in src/instances/jobs/context.ts, the application's in src/applications/jobs/context.ts).
 
 export interface ReactorSettings {
@@ -26,8 +27,14 @@ export interface ReactorSettings {
 export interface JobRuntime {
   secrets: SecretStore
   settings: ReactorSettings
-  /** Set when the service is stopping: jobs end at their next step and resume after the restart. */
+  /** Set when the service is stopping (jobs end at their next step and resume after the restart), or when the job
+   *  lost its lease (another worker has it now). */
   stopping(): boolean
+  /** The job's lease, which what it records carries: once another worker has taken the job over, it cannot write. */
+  lease?: JobLease
+  /** The job was asked for moments ago: what its request keeps once its append is acknowledged (the owner's
+   *  token) may not be kept yet. */
+  justAsked?: boolean
 }
 
 /** A job's end that is not a failure: the instance moved on (destroyed meanwhile), or the service stops. */
@@ -36,11 +43,11 @@ export class JobAbandoned extends Error {}
 /** A failure whose message is meant for the user, as the instance's failure_message. */
 export class JobFailed extends Error {}
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** A job that cannot start yet and is tried again shortly: the request that asked for it has not kept the owner's
+ *  token yet (it keeps it once its append is acknowledged, which a worker may beat, even on another node). */
+export class JobNotReady extends JobAbandoned {}
 
-/** How long a job waits for the owner's token to be kept, and how often it looks meanwhile. */
-const ownerTokenWaitMs = 5_000
-const ownerTokenPollMs = 50
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export class JobContext {
   private okeanosClient: Okeanos | undefined
@@ -62,25 +69,15 @@ export class JobContext {
 
   async okeanos(): Promise<Okeanos> {
     if (this.okeanosClient) return this.okeanosClient
-    const token = await this.ownerToken()
+    const token = await this.deps.secrets.get(this.subjectId, 'owner-token')
+    if (!token) {
+      const missing = "No ~okeanos token of the owner is known; repeat the request."
+      throw this.deps.justAsked ? new JobNotReady(missing) : new JobFailed(missing)
+    }
     this.okeanosClient = await this.call(() =>
       Okeanos.connect(this.settings.identityUrl, token, { timeoutMs: this.settings.okeanosTimeoutMs }),
     )
     return this.okeanosClient
-  }
-
-  /** The node that took the request keeps the owner's token once the request's events are committed: a reactor
-   *  woken by that commit (in another process, or before a PostgreSQL store has answered) may look a little
-   *  earlier. */
-  private async ownerToken(): Promise<string> {
-    const deadline = Date.now() + ownerTokenWaitMs
-    for (;;) {
-      const token = await this.deps.secrets.get(this.subjectId, 'owner-token')
-      if (token) return token
-      if (Date.now() >= deadline) throw new JobFailed('No ~okeanos token of the owner is known; repeat the request.')
-      this.notStopping()
-      await sleep(ownerTokenPollMs)
-    }
   }
 
   /**
