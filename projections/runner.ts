@@ -104,6 +104,8 @@ export class ProjectionRunner {
   /** The slowest read model's position after the last batch this runner applied: what a read may rely on
    *  without asking the database. */
   private applied: number
+  /** The newest position the log has delivered to this runner, applied or not. */
+  private heard = 0
   private readonly waiters = new Set<Waiter>()
 
   constructor(
@@ -178,6 +180,11 @@ export class ProjectionRunner {
     return this.applied
   }
 
+  /** The log's head as far as this runner has heard of it, whether or not its read models could apply it. */
+  heardPosition(): number {
+    return Math.max(this.heard, this.applied)
+  }
+
   /** Resolves true once every read model has reached `position` (when a batch takes it there), false after
    *  `timeoutMs`. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
@@ -225,6 +232,7 @@ export class ProjectionRunner {
       }
     }
     const subscription = log.subscribe(this.position(), (events) => {
+      this.heard = Math.max(this.heard, events.at(-1)?.position ?? 0)
       if (this.recovering || closed) return
       try {
         this.apply(events, { checkGaps: true })

@@ -9,6 +9,7 @@ import { PostgresEventLog } from '../../src/platform/eventlog/postgres.js'
 import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import type { Projection } from '../../projections/projection.js'
 import { openReadModelDb, ProjectionRunner, ReadModelVersionError } from '../../projections/runner.js'
+import { heardLate } from '../support/heard-late.js'
 import { freshPostgresDatabase } from '../support/postgres.js'
 
 // The runner trusts the checkpoint stored with the read model, not its memory: what another process (a rebuild)
@@ -28,19 +29,6 @@ const counting = (failOn?: (n: number) => boolean): Projection => ({
     }
   },
 })
-
-/** The log as a node that hears of each commit `delayMs` after it happened sees it. */
-function heardLate(log: EventLog, delayMs: number): EventLog {
-  return {
-    append: (...args) => log.append(...args),
-    readStream: (stream) => log.readStream(stream),
-    readAll: (from, limit) => log.readAll(from, limit),
-    subscribe: (from, handler) => log.subscribe(from, (events) => void setTimeout(() => handler(events), delayMs)),
-    headPosition: () => log.headPosition(),
-    findIdempotency: (scope, key) => log.findIdempotency(scope, key),
-    close: () => log.close(),
-  }
-}
 
 async function setup(t: Test, projection = counting(), options: { deliveryDelayMs?: number; log?: EventLog } = {}) {
   const { deliveryDelayMs = 0, log = new SqliteEventLog({ path: ':memory:', synchronous: 'normal' }) } = options
@@ -154,6 +142,15 @@ t.test('waitFor sees a checkpoint another process moved ahead', async (t) => {
   rebuild.close()
   t.equal(runner.appliedPosition(), 2)
   t.equal(await runner.waitFor(5, 0), true)
+})
+
+t.test('heardPosition is the newest position the log delivered, applied or not', async (t) => {
+  const { runner, append } = await setup(t)
+  await append(2)
+  t.same([runner.heardPosition(), runner.appliedPosition()], [2, 2])
+  runner.db.prepare('UPDATE projection_checkpoints SET version = 2').run()
+  await append(1)
+  t.same([runner.heardPosition(), runner.appliedPosition()], [3, 2], 'heard of, but refused by read models of another version')
 })
 
 // Two nodes on one PostgreSQL log, each with read models of its own, which trail the other node's commits by the
