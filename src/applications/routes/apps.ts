@@ -104,8 +104,8 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
           execute: async (idempotency) => {
             const kept = join(services.uploadsDir, `${id}.jar`)
             await rename(file.path, kept)
-            try {
-              await services.applications.handle(
+            const { result } = await services.applications
+              .handle(
                 applicationStream(id),
                 {
                   type: 'RequestUpload',
@@ -121,11 +121,12 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
                 },
                 { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
               )
-            } catch (error) {
-              await rm(kept, { force: true })
-              throw error
-            }
+              .catch(async (error: unknown) => {
+                await rm(kept, { force: true })
+                throw error
+              })
             services.rememberOwnerToken(id, request.token!)
+            return result.position
           },
         }
       })
@@ -187,13 +188,14 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
         statusCode: 202,
         body: success(202, 'Your request to delete the specified application has been accepted'),
         execute: async (idempotency) => {
-          await services.applications.handle(
+          const { result } = await services.applications.handle(
             applicationStream(id),
             { type: 'RequestDelete', id, owner: user.id, runningOn },
             { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
           )
           // Only once accepted: a refused delete (another owner's app) must not replace the owner's token.
           services.rememberOwnerToken(id, request.token!)
+          return result.position
         },
       }
     })

@@ -50,10 +50,11 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
       statusCode: 202,
       body,
       execute: async (idempotency) => {
-        await services.applications.handle(applicationStream(command.id), command, {
+        const { result } = await services.applications.handle(applicationStream(command.id), command, {
           metadata: eventMetadata(request),
           ...(idempotency && { idempotency }),
         })
+        return result.position
       },
     }))
 
