@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { OwnerTokenValidator, type TokenCheck } from '../auth/owner-tokens.js'
@@ -21,8 +21,10 @@ import { privateDir, privateFile } from '../platform/private-files.js'
 import { SecretStore } from '../secrets/store.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
 import { ReactorRunner } from '../platform/jobs/runner.js'
-import { instanceJobs } from '../instances/jobs/index.js'
-import { applicationJobs, deploymentWork } from '../applications/jobs/index.js'
+import { jobsAskedBy } from '../platform/jobs/job-set.js'
+import { SqliteJobQueue } from '../platform/jobs/sqlite-queue.js'
+import { instanceJobAsks, instanceJobs } from '../instances/jobs/index.js'
+import { applicationJobAsks, applicationJobs, deploymentWork } from '../applications/jobs/index.js'
 import { liveInstancesReadModel } from '../../projections/instances/live.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { domainEventVersions, eventSchemas, readModels } from './stores.js'
@@ -67,8 +69,10 @@ export interface ServiceOptions {
   processMetrics?: boolean
   /** How long a GET waits for the read models to be as recent as it asks (default 2 s; read-your-writes.ts). */
   readWaitMs?: number
-  /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
-  reactors?: Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & { concurrency?: number }
+  /** How the reactors act on ~okeanos; they run only once `startReactors` is called. `worker`: their name on the
+   *  job queue, the same across restarts (default: the host's name); `leaseMs`: how long a job is held without a
+   *  heartbeat (default 30 s). */
+  reactors?: Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & { concurrency?: number; worker?: string; leaseMs?: number }
 }
 
 export interface Service {
@@ -86,12 +90,15 @@ export interface Service {
 export async function createService(options: ServiceOptions): Promise<Service> {
   if (options.dataDir !== undefined) privateDir(options.dataDir)
   const file = (name: string) => (options.dataDir === undefined ? ':memory:' : privateFile(join(options.dataDir, name)))
-  // The log holds only what `lod verify` can decode: a request that would poison it is refused instead.
+  // The log holds only what `lod verify` can decode: a request that would poison it is refused instead. It queues the
+  // jobs that events ask for with them, whether or not this process runs the reactors.
+  const jobsAsked = jobsAskedBy([instanceJobAsks, applicationJobAsks])
   const log = new SqliteEventLog({
     path: file('events.db'),
     synchronous: options.synchronous ?? 'full',
     versions: domainEventVersions,
     rules: eventRules(eventSchemas, domainEventVersions),
+    jobs: jobsAsked,
   })
   const readDb = openReadModelDb(file('read.db'))
   // 4 MB of pages per connection instead of better-sqlite3's 16: with a million events the default fills up and
@@ -214,6 +221,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
             ids: () => applicationServices.applicationQueries.ids(),
           }),
         ],
+        queue: new SqliteJobQueue(log),
+        asks: jobsAsked,
+        worker: settings.worker ?? hostname(),
+        ...(settings.leaseMs !== undefined && { leaseMs: settings.leaseMs }),
         runtime: {
           secrets,
           settings: {
@@ -230,7 +241,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           },
         },
         concurrency: settings.concurrency ?? 8,
-        onError: (error, subjectId, kind) => app.log.warn({ err: error, subjectId, job: kind }, 'reactor job failed'),
+        onError: (error, job) =>
+          job ? app.log.warn({ err: error, subjectId: job.id, job: job.kind }, 'reactor job failed') : app.log.warn({ err: error }, 'job queue failed'),
       })
       await service.reactors.start(log)
     },

@@ -6,6 +6,7 @@ import {
   type EventLog,
   type EventMetadata,
   type IdempotencyRecord,
+  type JobLease,
 } from './eventlog/port.js'
 
 // Runs a command against one stream: load the state, decide, append at the version the decision was made on.
@@ -15,6 +16,8 @@ import {
 export interface CommandContext {
   metadata: EventMetadata
   idempotency?: IdempotencyRecord
+  /** The lease of the job that records (AppendOptions.lease). */
+  lease?: JobLease
 }
 
 export interface Handled<E> {
@@ -61,7 +64,7 @@ export class CommandHandler<C, E extends { type: string; data: unknown }, S> {
       // decision taken after it fails its version check too, and is taken again on the reloaded stream.
       this.remember(stream, version + events.length, events.reduce(this.decider.evolve, state))
       try {
-        const options = context.idempotency ? { idempotency: context.idempotency } : undefined
+        const options = { ...(context.idempotency && { idempotency: context.idempotency }), ...(context.lease && { lease: context.lease }) }
         const result = await this.log.append(stream, newEvents, version === -1 ? 'no_stream' : version, options)
         return { events, result }
       } catch (error) {

@@ -1,10 +1,8 @@
 import t from 'tap'
 import { waitUntil } from '../support/wait.js'
-import { randomBytes } from 'node:crypto'
 import { Okeanos } from '../../src/okeanos/index.js'
-import { demoUsers, fastDelays, startEmulator } from '../../src/okeanos/emulator/index.js'
-import { createService, type Service } from '../../src/app/service.js'
-import { fastReactors } from '../support/cluster.js'
+import type { Service } from '../../src/app/service.js'
+import { restartableService } from '../support/cluster.js'
 import { createBody } from '../support/fixtures.js'
 import { jar, multipart } from '../support/multipart.js'
 import { instanceStream } from '../../src/instances/events.js'
@@ -13,26 +11,14 @@ import { instanceStream } from '../../src/instances/events.js'
 // not lost: the service started again on the same data finds them in the streams and does them.
 
 t.test('a deploy, a start and a delete pending at a restart are done after it', async (t) => {
-  const emulator = await startEmulator({ users: demoUsers(), delays: fastDelays })
-  t.teardown(() => emulator.close())
-  const alice = emulator.users[0]!
-  const dataDir = t.testdir()
-  const secretKey = randomBytes(32)
-
+  const data = await restartableService(t)
+  const { emulator, alice } = data
   let service: Service | undefined
   let url = ''
-  t.teardown(() => service?.close())
   const start = async () => {
-    service = await createService({
-      dataDir,
-      identityUrl: emulator.identityUrl,
-      secretKey,
-      reactors: { ...fastReactors, ssh: { host: '127.0.0.1', port: emulator.sshPort } },
-    })
-    await service.app.listen({ port: 0, host: '127.0.0.1' })
-    const address = service.app.server.address()
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-    await service.startReactors(url)
+    const started = await data.start()
+    service = started.service
+    url = started.url
   }
   const call = async (method: string, path: string, body?: object, form?: ReturnType<typeof multipart>) => {
     const response = await fetch(`${url}${path}`, {

@@ -32,22 +32,52 @@ export interface Cluster {
 
 export const fastReactors = { pollIntervalMs: 10, backoffMs: 10, attempts: 8, buildTimeoutMs: 10_000 }
 
+/** The service acting on `emulator`, listening on a free local port, with its reactors running unless `reactors` is
+ *  false. */
+export async function listeningService(
+  emulator: Emulator,
+  options: Partial<ServiceOptions> & Pick<ServiceOptions, 'dataDir' | 'secretKey'>,
+  reactors = true,
+): Promise<{ service: Service; url: string }> {
+  const service = await createService({
+    identityUrl: emulator.identityUrl,
+    reactors: { ...fastReactors, ssh: { host: '127.0.0.1', port: emulator.sshPort } },
+    ...options,
+  })
+  await service.app.listen({ port: 0, host: '127.0.0.1' })
+  const address = service.app.server.address()
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  if (reactors) await service.startReactors(url)
+  return { service, url }
+}
+
+/** A service on data kept in a test dir across its restarts, acting on an emulator of its own: each `start` opens the
+ *  service on that data (close the one before first); the last one started is closed when the test ends. */
+export async function restartableService(t: Test) {
+  const emulator = await startEmulator({ users: demoUsers(), delays: fastDelays })
+  t.teardown(() => emulator.close())
+  const dataDir = t.testdir()
+  const secretKey = randomBytes(32)
+  let last: Service | undefined
+  t.teardown(() => last?.close())
+  return {
+    emulator,
+    alice: emulator.users[0]!,
+    dataDir,
+    async start(reactors = true) {
+      const started = await listeningService(emulator, { dataDir, secretKey }, reactors)
+      last = started.service
+      return started
+    },
+  }
+}
+
 export async function startCluster(
   t: Test,
   options: { delays?: Partial<EmulatorDelays>; service?: Partial<ServiceOptions> } = {},
 ): Promise<Cluster> {
   const emulator = await startEmulator({ users: demoUsers(), delays: { ...fastDelays, ...options.delays } })
-  const service = await createService({
-    dataDir: undefined,
-    identityUrl: emulator.identityUrl,
-    secretKey: randomBytes(32),
-    reactors: { ...fastReactors, ssh: { host: '127.0.0.1', port: emulator.sshPort } },
-    ...options.service,
-  })
-  await service.app.listen({ port: 0, host: '127.0.0.1' })
-  const address = service.app.server.address()
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-  await service.startReactors(url)
+  const { service, url } = await listeningService(emulator, { dataDir: undefined, secretKey: randomBytes(32), ...options.service })
   t.teardown(async () => {
     await service.close()
     await emulator.close()

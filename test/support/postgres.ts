@@ -15,7 +15,7 @@ import pg from 'pg'
 // port has to be found free. fsync is off: these tests are about behaviour, not durability.
 
 const bin = '/usr/lib/postgresql/15/bin'
-const superuser = 'lod'
+export const superuser = 'lod'
 const startTimeoutMs = 120_000
 
 const asRoot = process.getuid?.() === 0
@@ -39,8 +39,7 @@ export async function freshPostgresDatabase(): Promise<string> {
 
 /** The socket dir of the cluster this run shares, started by whoever asks first. */
 async function clusterOfThisRun(): Promise<string> {
-  if (!existsSync(join(bin, 'initdb')))
-    throw new Error(`PostgreSQL 15 is not installed (no ${bin}/initdb): install the Debian package postgresql-15 (.ci/run does)`)
+  requirePostgres()
   const owner = process.env.TAP === '1' ? process.ppid : process.pid
   const dir = join(tmpdir(), `lod-test-postgres-${owner}-${startTimeOf(owner)}`)
   try {
@@ -60,16 +59,16 @@ async function clusterOfThisRun(): Promise<string> {
   return dir
 }
 
+export function requirePostgres(): void {
+  if (!existsSync(join(bin, 'initdb')))
+    throw new Error(`PostgreSQL 15 is not installed (no ${bin}/initdb): install the Debian package postgresql-15 (.ci/run does)`)
+}
+
 async function startCluster(dir: string, owner: number): Promise<void> {
   stopWhenGone(owner, dir)
-  if (asRoot) {
-    // initdb refuses to run as root: the cluster is the postgres user's, in a dir it owns.
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }))
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }))
-    chownSync(dir, uid, gid)
-  }
+  givePostgres(dir)
   const data = join(dir, 'data')
-  await asPostgres('initdb', ['-D', data, '-U', superuser, '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions'])
+  await initdb(data)
   appendFileSync(
     join(data, 'postgresql.conf'),
     [
@@ -84,10 +83,25 @@ async function startCluster(dir: string, owner: number): Promise<void> {
   await asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
 }
 
-/** A detached watcher: once `owner` has exited, it stops the cluster at once and removes its dir. */
-function stopWhenGone(owner: number, dir: string): void {
+/** initdb refuses to run as root: a cluster is then the postgres user's, in a dir it owns. */
+export function givePostgres(dir: string): void {
+  if (!asRoot) return
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }))
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }))
+  chownSync(dir, uid, gid)
+}
+
+/** A new cluster in `data`, its superuser trusted. */
+export async function initdb(data: string): Promise<void> {
+  await asPostgres('initdb', ['-D', data, '-U', superuser, '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync', '--no-instructions'])
+}
+
+/** A detached watcher: once `owner` has exited, it stops the clusters in `dir` (each in a dir of its own) at once
+ *  and removes it. */
+export function stopWhenGone(owner: number, dir: string): void {
   const pgCtl = asRoot ? `runuser -u postgres -- ${bin}/pg_ctl` : `${bin}/pg_ctl`
-  const script = `while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; ${pgCtl} -D "$2/data" -m immediate stop >/dev/null 2>&1; rm -rf "$2"`
+  const stopEach = `for data in "$2"/*/; do [ -f "$data/PG_VERSION" ] && ${pgCtl} -D "$data" -m immediate stop >/dev/null 2>&1; done`
+  const script = `while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; ${stopEach}; rm -rf "$2"`
   spawn('sh', ['-c', script, 'stop-postgres', String(owner), dir], { detached: true, stdio: 'ignore' }).unref()
 }
 
@@ -101,7 +115,8 @@ async function readyCluster(dir: string): Promise<string> {
   }
 }
 
-async function asPostgres(program: string, args: string[]): Promise<void> {
+/** Runs one of PostgreSQL's programs, as the postgres user when this is root. */
+export async function asPostgres(program: string, args: string[]): Promise<void> {
   const [command, commandArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]] : [join(bin, program), args]
   try {
     await promisify(execFile)(command, commandArgs)

@@ -26,7 +26,11 @@ export class ApplicationJob extends JobContext {
     return state
   }
 
+  /** Records what happened, under the job's lease. */
   async record(command: ApplicationCommand): Promise<void> {
-    await this.applications.handle(applicationStream(this.applicationId), command, { metadata: { actor: this.reactor } })
+    await this.applications.handle(applicationStream(this.applicationId), command, {
+      metadata: { actor: this.reactor },
+      ...(this.deps.lease && { lease: this.deps.lease }),
+    })
   }
 }

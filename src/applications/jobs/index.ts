@@ -1,5 +1,4 @@
-import type { RecordedEvent } from '../../platform/eventlog/port.js'
-import type { AskedJob, JobSet, PendingJob } from '../../platform/jobs/job-set.js'
+import type { AskedJob, AskingEvent, JobSet, PendingJob } from '../../platform/jobs/job-set.js'
 import type { DeploymentWork } from '../../instances/index.js'
 import { applicationStream, type ApplicationEventType } from '../events.js'
 import { ApplicationJob, type ApplicationCommands } from './context.js'
@@ -21,14 +20,14 @@ export interface ApplicationJobsDeps {
   ids(): string[]
 }
 
-const asks = {
+/** Which of its events ask for which job. */
+export const applicationJobAsks = {
   AppUploadRequested: () => ({ kind: 'upload' }),
   AppDeleteRequested: () => ({ kind: 'delete-app' }),
-} satisfies Partial<Record<ApplicationEventType, (event: RecordedEvent) => AskedJob>>
+} satisfies Partial<Record<ApplicationEventType, (event: AskingEvent) => AskedJob>>
 
 export function applicationJobs(deps: ApplicationJobsDeps): JobSet<ApplicationJob> {
   return {
-    asks,
     jobs: {
       upload: { reactor, run: storeUpload },
       'delete-app': { reactor, run: deleteUpload },

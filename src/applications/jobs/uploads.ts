@@ -2,18 +2,20 @@ import { createReadStream, existsSync, statSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isNotFound } from '../../okeanos/index.js'
-import { failureMessage, JobAbandoned } from '../../platform/jobs/context.js'
+import { failureMessage, JobAbandoned, JobNotReady } from '../../platform/jobs/context.js'
 import { ApplicationStatus } from '../statuses.js'
 import type { ApplicationJob } from './context.js'
 
 // Applications on Pithos (docs/original.md "Applications"): store an upload, delete it. Every outcome is recorded: a failed one
 // leaves the application as it was and says why.
 
-/** The jar waiting on disk goes to the project's Pithos container; the disk copy goes either way. */
+/** The jar waiting on disk goes to the project's Pithos container; the disk copy goes either way, unless the job is
+ *  tried again shortly. */
 export async function storeUpload(job: ApplicationJob): Promise<void> {
   const app = await job.application()
   if (app.status !== ApplicationStatus.UPLOADING) return
   const file = join(job.uploadsDir, `${job.applicationId}.jar`)
+  let triedAgain = false
   try {
     if (!existsSync(file)) throw new Error('The uploaded file was lost before it reached Pithos; upload it again.')
     const ok = await job.okeanos()
@@ -22,10 +24,12 @@ export async function storeUpload(job: ApplicationJob): Promise<void> {
     await ok.pithos.putObjectStream(app.container, app.name, createReadStream(file), { size: statSync(file).size })
     await job.record({ type: 'RecordUploaded', id: job.applicationId })
   } catch (error) {
+    triedAgain = error instanceof JobNotReady
     if (error instanceof JobAbandoned) throw error
     await job.record({ type: 'RecordUploadFailed', id: job.applicationId, failureMessage: failureMessage(error) })
   } finally {
-    await rm(file, { force: true })
+    // A job tried again in a moment needs the jar still.
+    if (!triedAgain) await rm(file, { force: true })
   }
 }
 

@@ -42,11 +42,13 @@ export class InstanceJob extends JobContext {
     return instance
   }
 
-  /** Records what happened; a command the stream already reflects (a repeated step) is not an error. */
+  /** Records what happened, under the job's lease; a command the stream already reflects (a repeated step) is not an
+   *  error. */
   async record(command: InstanceCommand): Promise<void> {
     try {
       await this.instances.handle(instanceStream(this.instanceId), command, {
         metadata: { actor: this.reactor, correlation_id: this.instanceId },
+        ...(this.deps.lease && { lease: this.deps.lease }),
       })
     } catch (error) {
       if (error instanceof Rejection && error.kind === 'conflict') return

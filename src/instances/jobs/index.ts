@@ -1,6 +1,5 @@
-import type { RecordedEvent } from '../../platform/eventlog/port.js'
 import { failureMessage } from '../../platform/jobs/context.js'
-import type { AskedJob, Job, JobSet, PendingJob } from '../../platform/jobs/job-set.js'
+import type { AskedJob, AskingEvent, Job, JobSet, PendingJob } from '../../platform/jobs/job-set.js'
 import type { Instance } from '../decider.js'
 import { pendingActions, type DeploymentAction } from '../deployments.js'
 import { instanceStream, type InstanceEvent } from '../events.js'
@@ -67,9 +66,10 @@ const deploymentJob = (work: DeploymentWork, action: DeploymentAction): Job<Inst
   run: (job, appId) => work.run(job, appId, action),
 })
 
-const appOf = (event: RecordedEvent) => (event.data as { app_id: string }).app_id
+const appOf = (event: AskingEvent) => (event.data as { app_id: string }).app_id
 
-const asks = {
+/** Which of its events ask for which job. */
+export const instanceJobAsks = {
   InstanceRequested: () => ({ kind: 'provision' }),
   InstanceStartRequested: () => ({ kind: 'start' }),
   InstanceStopRequested: () => ({ kind: 'stop' }),
@@ -78,7 +78,7 @@ const asks = {
   AppWithdrawRequested: (event) => ({ kind: 'app-withdraw', arg: appOf(event) }),
   AppStartRequested: (event) => ({ kind: 'app-start', arg: appOf(event) }),
   AppStopRequested: (event) => ({ kind: 'app-stop', arg: appOf(event) }),
-} satisfies Partial<Record<InstanceEvent['type'], (event: RecordedEvent) => AskedJob>>
+} satisfies Partial<Record<InstanceEvent['type'], (event: AskingEvent) => AskedJob>>
 
 /**
  * The jobs an instance still has to do, in the order the live path queued them: application jobs first (they
@@ -103,7 +103,6 @@ function lifecycleJobOf(instance: Instance): LifecycleKind | undefined {
 
 export function instanceJobs(deps: InstanceJobsDeps): JobSet<InstanceJob> {
   return {
-    asks,
     jobs: {
       ...lifecycle,
       'app-deploy': deploymentJob(deps.deployments, 'deploy'),

@@ -58,9 +58,29 @@ export interface IdempotencyRecord {
   body: string
 }
 
+/** A job's hold on its work (src/platform/jobs/queue.ts): the job's id in the queue and the token of its claim. */
+export interface JobLease {
+  job: number
+  token: string
+}
+
 export interface AppendOptions {
   idempotency?: IdempotencyRecord
+  /** The lease of the job that appends: unless the job still holds it, unexpired, the append is refused
+   *  (LeaseLostError), so a job another worker has taken over cannot write. */
+  lease?: JobLease
 }
+
+/** A job an appended event asks for: of `kind`, on the stream of the aggregate `id`, about `arg` if anything else. */
+export interface AskedJobRow {
+  id: string
+  kind: string
+  arg?: string
+}
+
+/** Which job an event asks for, from what its append has; the log writes the job in the append's transaction, so
+ *  an accepted append always has its job and a refused one none. */
+export type JobsAskedFor = (stream: string, type: string, data: unknown) => AskedJobRow | undefined
 
 export class VersionConflictError extends Error {
   constructor(
@@ -84,6 +104,15 @@ export class IdempotencyKeyReusedError extends Error {
   constructor(readonly key: string) {
     super('idempotency key already used for another request')
     this.name = 'IdempotencyKeyReusedError'
+  }
+}
+
+/** An append of a job that no longer holds its lease (it expired, and another worker may have the job now): it
+ *  wrote nothing, and the job should stop. */
+export class LeaseLostError extends Error {
+  constructor(readonly lease: JobLease) {
+    super(`job ${lease.job} no longer holds its lease`)
+    this.name = 'LeaseLostError'
   }
 }
 

@@ -1,12 +1,14 @@
-import pg from 'pg'
+import type pg from 'pg'
 import { commitChannel } from './postgres-schema.js'
 
 // Tells a PostgreSQL log's subscribers that the head moved, whoever committed. A LISTEN on a connection of its own
 // wakes them within milliseconds; but notifications are lost while that connection is down (and a standby refuses
-// LISTEN), so the head row is also polled, and the connection is opened again at the next poll after it failed.
+// LISTEN), so the head row is also polled, and the connection is opened again at the next poll after it failed:
+// to the new primary, after a failover.
 
 export interface CommitWatchOptions {
-  connection: pg.ClientConfig
+  /** A new connection to the primary. */
+  connect: () => Promise<pg.Client>
   pollIntervalMs: number
   readHead: () => Promise<number>
   onHead: (head: number) => void
@@ -17,6 +19,7 @@ export class CommitWatch {
   private listener: pg.Client | undefined
   private timer: NodeJS.Timeout | undefined
   private polling = false
+  private connecting = false
   private stopped = false
 
   constructor(private readonly options: CommitWatchOptions) {}
@@ -51,8 +54,18 @@ export class CommitWatch {
   }
 
   private async listen(): Promise<void> {
-    if (this.listener || this.stopped) return
-    const client = new pg.Client(this.options.connection)
+    if (this.listener || this.connecting || this.stopped) return
+    this.connecting = true
+    let client: pg.Client
+    try {
+      client = await this.options.connect()
+    } catch (error) {
+      if (!this.stopped) this.options.onError(error)
+      return
+    } finally {
+      this.connecting = false
+    }
+    if (this.stopped) return void client.end().catch(() => undefined)
     this.listener = client
     const drop = (error?: unknown) => {
       if (this.listener !== client) return
@@ -66,7 +79,6 @@ export class CommitWatch {
     client.on('error', drop)
     client.on('end', () => drop())
     try {
-      await client.connect()
       await client.query(`LISTEN ${commitChannel}`)
     } catch (error) {
       drop(error)

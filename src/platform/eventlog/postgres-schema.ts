@@ -1,4 +1,6 @@
 import type pg from 'pg'
+import { jobsMigration } from './postgres-jobs-schema.js'
+import { inTransaction } from './postgres-transaction.js'
 
 // The PostgreSQL event log's schema, created and migrated when a log opens. Each migration runs once, in order,
 // and is recorded in schema_version; a database migrated by newer code is refused rather than misread.
@@ -16,6 +18,7 @@ import type pg from 'pg'
 //   {"duplicate": eventId}                    an event id is stored already, elsewhere
 //   {"conflict": actualVersion}               the expected version did not match
 //   {"keyReused": true}                       the idempotency key is stored already
+//   {"leaseLost": true}                       the job appending lost its lease (version 2, postgres-jobs-schema.ts)
 // An append is {"stream", "expected": n | "any" | "no_stream", "events": [{"id", "type", "typeVersion",
 // "data", "metadata"}], "idempotency"?: {"scope", "key", "fingerprint", "statusCode", "body"}}, with data and
 // metadata as JSON text: they are stored as that text, exactly as the SQLite log stores them.
@@ -150,30 +153,26 @@ BEGIN
 END
 $$;
 `,
+  jobsMigration,
 ]
+
+/** The version of the schema this code makes. */
+export const schemaVersion = migrations.length
 
 /** Creates the schema or brings it up to this code's version; logs opening the same database at once migrate it once. */
 export async function migrate(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [migrationLock.toString()])
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     )
     const { rows } = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM schema_version')
     const current = rows[0]?.version ?? 0
-    if (current > migrations.length)
-      throw new Error(`the event log's schema is at version ${current}, this code knows versions up to ${migrations.length}: upgrade it`)
-    for (let version = current + 1; version <= migrations.length; version++) {
+    if (current > schemaVersion)
+      throw new Error(`the event log's schema is at version ${current}, this code knows versions up to ${schemaVersion}: upgrade it`)
+    for (let version = current + 1; version <= schemaVersion; version++) {
       await client.query(migrations[version - 1]!)
       await client.query('INSERT INTO schema_version (version) VALUES ($1)', [version])
     }
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }

@@ -4,6 +4,7 @@ import type { EventRules } from './event-rules.js'
 import {
   DuplicateEventError,
   IdempotencyKeyReusedError,
+  LeaseLostError,
   VersionConflictError,
   type AppendOptions,
   type AppendResult,
@@ -11,11 +12,14 @@ import {
   type EventLog,
   type ExpectedVersion,
   type IdempotencyRecord,
+  type JobsAskedFor,
   type NewEvent,
   type RecordedEvent,
   type Subscription,
 } from './port.js'
 import { CommitWatch } from './postgres-commit-watch.js'
+import { parsePostgresHosts } from './postgres-hosts.js'
+import { PostgresPrimary } from './postgres-primary.js'
 import { migrate } from './postgres-schema.js'
 import { PostgresSubscriber } from './postgres-subscriber.js'
 import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
@@ -32,7 +36,8 @@ import { unversioned, type EventVersions } from './upcast.js'
 // watch wakes them.
 
 export interface PostgresEventLogOptions {
-  /** Where the log is: `postgresql://user@host:port/database`. */
+  /** Where the log is: `postgresql://user@host:port/database`, or several hosts, of which it uses the primary
+   *  (postgres-hosts.ts, postgres-primary.ts). */
   connectionString: string
   /** Called when a subscriber throws; the commit stands either way. */
   onSubscriberError?: (error: unknown) => void
@@ -43,6 +48,8 @@ export interface PostgresEventLogOptions {
   versions?: EventVersions
   /** The event types' rules (event-rules.ts): an append breaking them is refused before it joins a commit. */
   rules?: EventRules
+  /** Which events ask for jobs: their appends write them (postgres-jobs-schema.ts). Without it, no event does. */
+  jobs?: JobsAskedFor
   /** How often subscribers look for commits they were not notified of (500 ms by default). */
   pollIntervalMs?: number
   /** The most connections appends and reads use at once (10 by default), besides the one that listens. */
@@ -56,6 +63,7 @@ type Outcome =
   | { duplicate: string }
   | { conflict: number }
   | { keyReused: true }
+  | { leaseLost: true }
 
 const parseTimestamp = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (text: string) => Date
 
@@ -71,12 +79,14 @@ const types: pg.CustomTypesConfig = {
 const columns = 'position, event_id, stream, version, type, type_version, data, metadata, time'
 
 export class PostgresEventLog implements EventLog {
-  private readonly pool: pg.Pool
+  /** The connections to the primary, which the log's job queue (src/platform/jobs/postgres-queue.ts) shares. */
+  readonly primary: PostgresPrimary
   private readonly watch: CommitWatch
   private readonly onSubscriberError: (error: unknown) => void
   private readonly onConnectionError: (error: unknown) => void
   private readonly versions: EventVersions
   private readonly rules: EventRules | undefined
+  private readonly asked: JobsAskedFor
   private pending: PendingAppend[] = []
   private commitScheduled = false
   private committing: Promise<void> | undefined
@@ -89,9 +99,9 @@ export class PostgresEventLog implements EventLog {
   static async open(options: PostgresEventLogOptions): Promise<PostgresEventLog> {
     const log = new PostgresEventLog(options)
     try {
-      await migrate(log.pool)
+      await migrate(await log.primary.pool())
     } catch (error) {
-      await log.pool.end()
+      await log.primary.end()
       throw error
     }
     return log
@@ -102,12 +112,14 @@ export class PostgresEventLog implements EventLog {
     this.onConnectionError = options.onConnectionError ?? ((error) => console.error('event log connection failed', error))
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
-    const connection = { connectionString: options.connectionString, types }
-    this.pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 })
-    // An idle connection that fails is dropped by the pool; unheard, its error would end the process.
-    this.pool.on('error', this.onConnectionError)
+    this.asked = options.jobs ?? (() => undefined)
+    this.primary = new PostgresPrimary(parsePostgresHosts(options.connectionString), {
+      types,
+      maxConnections: options.maxConnections ?? 10,
+      onConnectionError: this.onConnectionError,
+    })
     this.watch = new CommitWatch({
-      connection,
+      connect: () => this.primary.connect(),
       pollIntervalMs: options.pollIntervalMs ?? 500,
       readHead: () => this.headPosition(),
       onHead: (head) => this.wake(head),
@@ -161,7 +173,7 @@ export class PostgresEventLog implements EventLog {
   private async commit(batch: PendingAppend[]): Promise<void> {
     let reply: { time: number; results: Outcome[] }
     try {
-      const { rows } = await this.pool.query<{ reply: typeof reply }>({
+      const { rows } = await this.primary.query<{ reply: typeof reply }>({
         name: 'lod-append-batch',
         text: 'SELECT lod_append_batch($1::jsonb) AS reply',
         values: [JSON.stringify(batch.map((request) => this.requestOf(request)))],
@@ -196,6 +208,10 @@ export class PostgresEventLog implements EventLog {
   }
 
   private requestOf({ stream, events, expected, options }: PendingAppend): unknown {
+    const jobs = events.flatMap((event, i) => {
+      const job = this.asked(stream, event.type, event.data)
+      return job ? [{ event: i, id: job.id, kind: job.kind, arg: job.arg ?? '' }] : []
+    })
     return {
       stream,
       expected,
@@ -207,11 +223,13 @@ export class PostgresEventLog implements EventLog {
         metadata: JSON.stringify(event.metadata),
       })),
       ...(options?.idempotency && { idempotency: options.idempotency }),
+      ...(options?.lease && { lease: options.lease }),
+      ...(jobs.length > 0 && { jobs }),
     }
   }
 
   async readStream(stream: string): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>({
+    const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-stream',
       text: `SELECT ${columns} FROM events WHERE stream = $1 ORDER BY version`,
       values: [stream],
@@ -220,7 +238,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>({
+    const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-all',
       text: `SELECT ${columns} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
       values: [fromPosition, limit],
@@ -230,7 +248,7 @@ export class PostgresEventLog implements EventLog {
 
   /** Read from the head row, which is never blocked by the appends' lock on it. */
   async headPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ position: number }>({
+    const { rows } = await this.primary.query<{ position: number }>({
       name: 'lod-head',
       text: 'SELECT position FROM log_head WHERE id = 1',
     })
@@ -255,7 +273,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const { rows } = await this.pool.query<{ fingerprint: string; status_code: number; body: string }>({
+    const { rows } = await this.primary.query<{ fingerprint: string; status_code: number; body: string }>({
       name: 'lod-find-idempotency',
       text: 'SELECT fingerprint, status_code, body FROM idempotency WHERE scope = $1 AND key = $2',
       values: [scope, key],
@@ -272,7 +290,7 @@ export class PostgresEventLog implements EventLog {
     for (const subscriber of this.subscribers) subscriber.close()
     this.subscribers.clear()
     await this.watch.stop()
-    await this.pool.end()
+    await this.primary.end()
   }
 }
 
@@ -281,5 +299,6 @@ function settle(request: PendingAppend, outcome: Outcome): void {
   else if ('retried' in outcome) request.resolve(outcome.retried)
   else if ('conflict' in outcome) request.reject(new VersionConflictError(request.stream, request.expected, outcome.conflict))
   else if ('duplicate' in outcome) request.reject(new DuplicateEventError(outcome.duplicate))
+  else if ('leaseLost' in outcome) request.reject(new LeaseLostError(request.options!.lease!))
   else request.reject(new IdempotencyKeyReusedError(request.options!.idempotency!.key))
 }

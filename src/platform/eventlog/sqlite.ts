@@ -4,6 +4,7 @@ import type { EventRules } from './event-rules.js'
 import {
   DuplicateEventError,
   IdempotencyKeyReusedError,
+  LeaseLostError,
   VersionConflictError,
   type AppendOptions,
   type AppendResult,
@@ -11,11 +12,13 @@ import {
   type EventLog,
   type ExpectedVersion,
   type IdempotencyRecord,
+  type JobsAskedFor,
   type NewEvent,
   type RecordedEvent,
   type Subscription,
 } from './port.js'
 import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
+import { addJobs, JobRows } from './sqlite-jobs.js'
 import { unversioned, type EventVersions } from './upcast.js'
 
 // The embedded event log: one SQLite file in WAL mode with one writer (this process).
@@ -40,8 +43,11 @@ export interface SqliteEventLogOptions {
   /** The event types' rules (event-rules.ts): an append breaking them is refused before it joins a
    *  commit. Without them the log stores any type, as an adapter under test does. */
   rules?: EventRules
+  /** Which events ask for jobs: their appends write them (sqlite-jobs.ts). Without it, no event does. */
+  jobs?: JobsAskedFor
 }
 
+// The layout before versions: the events and the idempotency records.
 const schema = `
 CREATE TABLE IF NOT EXISTS events (
   position     INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -65,11 +71,27 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 `
 
+/** The steps from that layout on, by PRAGMA user_version: each takes the file from its index to the next. */
+const migrations: ReadonlyArray<(db: Database.Database) => void> = [addJobs]
+
+function migrate(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(schema)
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (version > migrations.length)
+      throw new Error(`events.db is at version ${version}, this code knows versions up to ${migrations.length}: upgrade it`)
+    for (const step of migrations.slice(version)) step(db)
+    db.pragma(`user_version = ${migrations.length}`)
+  }).immediate()
+}
+
 export class SqliteEventLog implements EventLog {
   readonly db: Database.Database
   private readonly onSubscriberError: (error: unknown) => void
   private readonly versions: EventVersions
   private readonly rules: EventRules | undefined
+  private readonly asked: JobsAskedFor
+  private readonly jobs: JobRows
   private pending: PendingAppend[] = []
   private flushScheduled = false
   private readonly subscribers = new Set<EventHandler>()
@@ -93,10 +115,17 @@ export class SqliteEventLog implements EventLog {
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
     this.db.pragma('busy_timeout = 5000')
-    this.db.exec(schema)
+    try {
+      migrate(this.db)
+    } catch (error) {
+      this.db.close()
+      throw error
+    }
     this.onSubscriberError = options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error))
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
+    this.asked = options.jobs ?? (() => undefined)
+    this.jobs = new JobRows(this.db)
     this.stmt = {
       streamVersion: this.db.prepare('SELECT max(version) AS v FROM events WHERE stream = ?'),
       insert: this.db.prepare(
@@ -168,6 +197,9 @@ export class SqliteEventLog implements EventLog {
 
   private write(request: PendingAppend, time: string, committed: RecordedEvent[]): AppendResult {
     const { stream, events, expected } = request
+    const lease = request.options?.lease
+    const now = Date.now()
+    if (lease && !this.jobs.holds(lease, now)) throw new LeaseLostError(lease)
     const retry = this.previousAppend(stream, events)
     if (retry) return retry
     const current = this.stmt.streamVersion.get(stream)?.v ?? -1
@@ -195,6 +227,8 @@ export class SqliteEventLog implements EventLog {
         this.stmt.insert.run(event.id, stream, version, event.type, typeVersion, data, metadata, time).lastInsertRowid,
       )
       committed.push(appendedEvent(event, { stream, version, position, time }, this.versions))
+      const job = this.asked(stream, event.type, event.data)
+      if (job) this.jobs.add(job, position, now)
     }
     return { nextVersion: version, position }
   }

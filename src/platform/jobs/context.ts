@@ -1,8 +1,9 @@
 import { isOkeanosError, Okeanos, OkeanosError, WaitTimeoutError } from '../../okeanos/index.js'
 import type { SecretStore } from '../../secrets/store.js'
+import type { JobLease } from '../eventlog/port.js'
 
 // What every job works with, whatever it is about: an ~okeanos client acting with the owner's token, the retry
-// policy for ~okeanos calls, and the service's stop. A slice's jobs extend it with what they are about (the
+// policy for ~okeanos calls, the service's stop, and the job's lease. A slice's jobs extend it with what they are about (the
 // instance's context in src/instances/jobs/context.ts, the application's in src/applications/jobs/context.ts).
 
 export interface ReactorSettings {
@@ -26,8 +27,14 @@ export interface ReactorSettings {
 export interface JobRuntime {
   secrets: SecretStore
   settings: ReactorSettings
-  /** Set when the service is stopping: jobs end at their next step and resume after the restart. */
+  /** Set when the service is stopping (jobs end at their next step and resume after the restart), or when the job
+   *  lost its lease (another worker has it now). */
   stopping(): boolean
+  /** The job's lease, which what it records carries: once another worker has taken the job over, it cannot write. */
+  lease?: JobLease
+  /** The job was asked for moments ago: what its request keeps once its append is acknowledged (the owner's
+   *  token) may not be kept yet. */
+  justAsked?: boolean
 }
 
 /** A job's end that is not a failure: the instance moved on (destroyed meanwhile), or the service stops. */
@@ -35,6 +42,10 @@ export class JobAbandoned extends Error {}
 
 /** A failure whose message is meant for the user, as the instance's failure_message. */
 export class JobFailed extends Error {}
+
+/** A job that cannot start yet and is tried again shortly: the request that asked for it has not kept the owner's
+ *  token yet (it keeps it once its append is acknowledged, which a worker may beat, even on another node). */
+export class JobNotReady extends JobAbandoned {}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -59,7 +70,10 @@ export class JobContext {
   async okeanos(): Promise<Okeanos> {
     if (this.okeanosClient) return this.okeanosClient
     const token = this.deps.secrets.get(this.subjectId, 'owner-token')
-    if (!token) throw new JobFailed("No ~okeanos token of the owner is known; repeat the request.")
+    if (!token) {
+      const missing = "No ~okeanos token of the owner is known; repeat the request."
+      throw this.deps.justAsked ? new JobNotReady(missing) : new JobFailed(missing)
+    }
     this.okeanosClient = await this.call(() =>
       Okeanos.connect(this.settings.identityUrl, token, { timeoutMs: this.settings.okeanosTimeoutMs }),
     )

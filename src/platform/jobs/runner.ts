@@ -1,17 +1,21 @@
-import type { EventLog, RecordedEvent, Subscription } from '../eventlog/port.js'
-import { streamId } from '../streams.js'
-import { JobAbandoned, type JobRuntime } from './context.js'
-import type { AskedJob, Job, JobSet, PendingJob } from './job-set.js'
+import { LeaseLostError, type EventLog, type JobsAskedFor, type Subscription } from '../eventlog/port.js'
+import { JobAbandoned, JobNotReady, type JobRuntime } from './context.js'
+import type { Job, JobSet, PendingJob } from './job-set.js'
+import type { ClaimedJob, JobQueue } from './queue.js'
 
-// Runs the jobs of the slices' job sets (job-set.ts; the composition root gives the list): the events that ask
-// for work on ~okeanos become jobs, run one at a time per stream (in the order they were asked for), a bounded
-// number at a time overall. Jobs are not remembered anywhere but in the streams: at start the runner asks every
-// job set for the work a previous run left undone and queues it again; every job picks up from the last step
-// it recorded, and does nothing if nothing is left.
+// Runs the jobs of the slices' job sets (job-set.ts; the composition root gives the list), as this process's
+// worker on the log's job queue (queue.ts): the log queues a job with the event that asks for it; the runner
+// claims jobs (the queue gives them one at a time per stream, in the order they were asked for, to whichever
+// worker claims first), a bounded number at a time, and holds each with a lease it renews while the job runs. A
+// job that lost its lease stops: what it records is refused, and the worker that has the job now does it. Every job
+// picks up from the last step it recorded, and does nothing if nothing is left.
+//
+// It looks for jobs when a commit asks for one (this process's, or another's the log delivers), when one of its
+// jobs ends, and every `pollMs` (leases that expired; jobs queued where the log delivers no commit).
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'abandoned'
 
-/** What a previous run left undone, job set by job set in the order given. */
+/** What a log written before it had a job table left undone, job set by job set in the order given. */
 export async function unfinishedJobs(sets: readonly JobSet[]): Promise<PendingJob[]> {
   const found: PendingJob[] = []
   for (const set of sets) found.push(...(await set.unfinished()))
@@ -19,140 +23,207 @@ export async function unfinishedJobs(sets: readonly JobSet[]): Promise<PendingJo
 }
 
 export interface ReactorRunnerOptions {
-  /** The slices' jobs; what a previous run left undone is looked for in this order. */
+  /** The slices' jobs; what a log written before it had a job table left undone is looked for in this order. */
   jobs: readonly JobSet[]
-  runtime: Omit<JobRuntime, 'stopping'>
+  queue: JobQueue
+  /** Which events ask for jobs (what the log writes them by): their commits send the runner to the queue. */
+  asks: JobsAskedFor
+  /** This worker's name, the same across its restarts: what it held when it last ended (killed) is queued again
+   *  when it starts, instead of waiting for the leases to expire. */
+  worker: string
+  runtime: Omit<JobRuntime, 'stopping' | 'lease' | 'justAsked'>
   concurrency: number
-  /** `id`: the stream's, of an instance or an application. */
-  onError?: (error: unknown, id: string, kind: string) => void
+  /** How long a job is held without a heartbeat (30 s by default); heartbeats come three times as often. */
+  leaseMs?: number
+  /** How often the queue is looked at without being told (1 s by default). */
+  pollMs?: number
+  /** A failed job (`job`), or a failed call of the queue. */
+  onError?: (error: unknown, job?: PendingJob) => void
 }
+
+/** How long a job waits for what its request keeps after the commit (the owner's token), and how often it looks. */
+const justAskedMs = 30_000
+const notReadyDelayMs = 100
 
 interface Definition {
   set: JobSet
   job: Job<unknown>
 }
 
+/** How a run ended. Over: done, failed, or nothing left to do (the instance moved on). To be run again: the
+ *  service stops, the job lost its lease, or it is not ready yet. */
+type Ending = 'done' | 'failed' | 'abandoned' | 'stopped' | 'lost' | 'not ready'
+
+const counted: Record<Ending, JobState | undefined> = {
+  done: 'done',
+  failed: 'failed',
+  abandoned: 'abandoned',
+  stopped: 'abandoned',
+  lost: 'abandoned',
+  'not ready': undefined,
+}
+
 export class ReactorRunner {
-  private readonly chains = new Map<string, Promise<void>>()
-  private readonly queued = new Map<string, Set<string>>()
+  private readonly running = new Set<Promise<void>>()
   private readonly counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, failed: 0, abandoned: 0 }
-  private readonly waiting: Array<() => void> = []
   private readonly definitions = new Map<string, Definition>()
-  private readonly asks = new Map<string, (event: RecordedEvent) => AskedJob>()
+  private readonly leaseMs: number
   private subscription: Subscription | undefined
+  private poll: NodeJS.Timeout | undefined
+  private claiming: Promise<void> | undefined
+  private lookAgain = false
   private stopping = false
-  private readonly runtime: JobRuntime
 
   constructor(private readonly options: ReactorRunnerOptions) {
-    this.runtime = { ...options.runtime, stopping: () => this.stopping }
-    for (const set of options.jobs) {
+    this.leaseMs = options.leaseMs ?? 30_000
+    for (const set of options.jobs)
       for (const [kind, job] of Object.entries(set.jobs)) {
         if (this.definitions.has(kind)) throw new Error(`two job sets define the job ${kind}`)
         this.definitions.set(kind, { set, job })
       }
-      for (const [type, ask] of Object.entries(set.asks)) {
-        if (this.asks.has(type)) throw new Error(`two job sets take the event ${type}`)
-        this.asks.set(type, ask)
-      }
-    }
   }
 
-  /** Follows the log from its head, and queues the jobs a previous run left unfinished. A job asked for while
-   *  they are looked for may be found twice: the second finds nothing left to do. */
+  /** Takes back what this worker held before it was last stopped, seeds the queue of a log written before it had
+   *  a job table, and starts claiming. */
   async start(log: EventLog): Promise<void> {
     const head = await log.headPosition()
-    this.subscription = log.subscribe(head, (events) => this.onEvents(events))
-    for (const job of await unfinishedJobs(this.options.jobs)) this.enqueue(job)
-  }
-
-  private onEvents(events: RecordedEvent[]): void {
-    const asked = events.flatMap((event) => {
-      const job = this.asks.get(event.type)?.(event)
-      return job ? [{ id: streamId(event.stream), ...job }] : []
+    this.subscription = log.subscribe(head, (events) => {
+      if (events.some((event) => this.options.asks(event.stream, event.type, event.data))) this.wake()
     })
-    // Jobs start in the next turn of the event loop: the request that asked for one keeps the owner's token only
-    // once its append has resolved (a refused request keeps nothing), which is later in this turn.
-    if (asked.length > 0) setImmediate(() => asked.forEach((job) => this.enqueue(job)))
+    await this.options.queue.releaseHeldBy(this.options.worker)
+    await this.options.queue.seed(() => unfinishedJobs(this.options.jobs))
+    this.poll = setInterval(() => this.wake(), this.options.pollMs ?? 1_000).unref()
+    this.wake()
   }
 
   jobCounts(): Record<JobState, number> {
-    return { ...this.counts }
+    return { ...this.counts, running: this.running.size }
   }
 
-  /** Resolves when no job is queued or running (tests, shutdown). */
+  /** Resolves when the queue holds no job and none runs here (tests). */
   async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()])
+    for (;;) {
+      await Promise.all([this.claiming, ...this.running])
+      const { queued, running } = await this.options.queue.counts()
+      if (queued + running === 0 && this.running.size === 0 && !this.claiming) return
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
   }
 
-  private enqueue({ id, kind, arg = '' }: PendingJob): void {
+  /** Claims jobs until the slots are taken or none is claimable; a call while it does so makes it look once more. */
+  private wake(): void {
     if (this.stopping) return
-    const definition = this.definitions.get(kind)
-    if (!definition) throw new Error(`no job set defines the job ${kind}`)
-    const pending = this.queued.get(id) ?? new Set<string>()
-    const name = `${kind}:${arg}`
-    if (pending.has(name)) return // the same job is already waiting: it will see the latest state
-    pending.add(name)
-    this.queued.set(id, pending)
-    this.counts.queued++
-    const previous = this.chains.get(id) ?? Promise.resolve()
-    const chain = previous.then(() => this.run(definition, id, kind, arg))
-    this.chains.set(id, chain)
-    void chain.then(() => {
-      if (this.chains.get(id) === chain) this.chains.delete(id)
+    if (this.claiming) {
+      this.lookAgain = true
+      return
+    }
+    this.claiming = this.claim().finally(() => {
+      this.claiming = undefined
     })
   }
 
-  /** Takes a running slot, waiting for one if all are taken; a finishing job hands its slot on. */
-  private async slot(): Promise<void> {
-    if (this.counts.running < this.options.concurrency) {
-      this.counts.running++
-      return
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve))
-  }
-
-  private releaseSlot(): void {
-    const next = this.waiting.shift()
-    if (next) next()
-    else this.counts.running--
-  }
-
-  private async run({ set, job }: Definition, id: string, kind: string, arg: string): Promise<void> {
-    await this.slot()
-    this.queued.get(id)?.delete(`${kind}:${arg}`)
-    this.counts.queued--
-    const context = set.context(this.runtime, id, job.reactor)
-    let outcome: JobState = 'done'
-    try {
-      await job.run(context, arg)
-    } catch (error) {
-      if (error instanceof JobAbandoned) outcome = 'abandoned'
-      else {
-        outcome = 'failed'
-        this.options.onError?.(error, id, kind)
-        await this.endFailed(job, context, id, kind, error)
+  private async claim(): Promise<void> {
+    // Not within the log's delivery of the commit that woke the runner: after it.
+    await Promise.resolve()
+    do {
+      this.lookAgain = false
+      try {
+        while (!this.stopping && this.running.size < this.options.concurrency) {
+          const claimed = await this.options.queue.claim(this.options.worker, this.leaseMs)
+          if (!claimed) break
+          if (this.stopping) await this.options.queue.release(claimed.lease)
+          else this.launch(claimed)
+        }
+        this.counts.queued = (await this.options.queue.counts()).queued
+      } catch (error) {
+        this.options.onError?.(error)
       }
+    } while (this.lookAgain && !this.stopping)
+  }
+
+  private launch(claimed: ClaimedJob): void {
+    const run: Promise<void> = this.run(claimed).finally(() => {
+      this.running.delete(run)
+      this.wake()
+    })
+    this.running.add(run)
+  }
+
+  private async run(claimed: ClaimedJob): Promise<void> {
+    const { queue } = this.options
+    const { lease } = claimed
+    let lost = false
+    const heartbeat = setInterval(() => {
+      queue.heartbeat(lease, this.leaseMs).then(
+        (held) => {
+          if (!held) lost = true
+        },
+        (error: unknown) => this.options.onError?.(error),
+      )
+    }, this.leaseMs / 3)
+    let ending: Ending
+    try {
+      ending = await this.attempt(claimed, {
+        ...this.options.runtime,
+        lease,
+        justAsked: claimed.ageMs < justAskedMs,
+        stopping: () => this.stopping || lost,
+      })
     } finally {
-      this.counts[outcome]++
-      this.releaseSlot()
+      clearInterval(heartbeat)
+    }
+    // Stopped early because its lease expired: whoever takes it over does the rest (this worker, maybe).
+    if (lost && ending !== 'done') ending = 'lost'
+    const state = counted[ending]
+    if (state) this.counts[state]++
+    // Each of these changes nothing if another worker has taken the job over.
+    try {
+      if (ending === 'stopped' || ending === 'lost') await queue.release(lease)
+      else if (ending === 'not ready') {
+        await queue.release(lease, notReadyDelayMs)
+        setTimeout(() => this.wake(), notReadyDelayMs).unref()
+      } else await queue.complete(lease)
+    } catch (error) {
+      // Its lease expires, and the job runs again: it finds nothing left to do.
+      this.options.onError?.(error, claimed)
     }
   }
 
-  /** Ends a failed job as its job set says (e.g. in a status with ~okeanos's words), unless the service stops. */
-  private async endFailed(job: Job<unknown>, context: unknown, id: string, kind: string, error: unknown): Promise<void> {
-    if (this.stopping || !job.failed) return
+  private async attempt(claimed: ClaimedJob, runtime: JobRuntime): Promise<Ending> {
+    const definition = this.definitions.get(claimed.kind)
+    let context: unknown
+    try {
+      if (!definition) throw new Error(`no job set defines the job ${claimed.kind}`)
+      context = definition.set.context(runtime, claimed.id, definition.job.reactor)
+      await definition.job.run(context, claimed.arg)
+      return 'done'
+    } catch (error) {
+      if (error instanceof LeaseLostError) return 'lost'
+      if (error instanceof JobNotReady && !this.stopping) return 'not ready'
+      if (!(error instanceof JobAbandoned)) this.options.onError?.(error, claimed)
+      if (this.stopping) return 'stopped'
+      if (error instanceof JobAbandoned) return 'abandoned'
+      if (definition && context !== undefined) await this.endFailed(definition.job, context, claimed, error)
+      return 'failed'
+    }
+  }
+
+  /** Ends a failed job as its job set says (e.g. in a status with ~okeanos's words). */
+  private async endFailed(job: Job<unknown>, context: unknown, claimed: ClaimedJob, error: unknown): Promise<void> {
+    if (!job.failed) return
     try {
       await job.failed(context, error)
     } catch (recordError) {
-      this.options.onError?.(recordError, id, kind)
+      this.options.onError?.(recordError, claimed)
     }
   }
 
-  /** Stops taking jobs; running ones end at their next step and are resumed by the next start. */
+  /** Stops claiming; running jobs end at their next step, and are queued again for the next start or another worker. */
   async close(): Promise<void> {
     this.stopping = true
+    clearInterval(this.poll)
     this.subscription?.close()
-    for (const resolve of this.waiting.splice(0)) resolve()
-    await this.idle()
+    await this.claiming
+    while (this.running.size > 0) await Promise.all([...this.running])
   }
 }
