@@ -85,8 +85,14 @@ export interface RunnerOptions {
   batchSize?: number
 }
 
+/** A read waiting for every read model to reach `position`. */
+interface Waiter {
+  position: number
+  settle(reached: boolean): void
+}
+
 export class ProjectionRunner {
-  private readonly applyBatch: (events: readonly RecordedEvent[], checkGaps: boolean) => void
+  private readonly applyBatch: (events: readonly RecordedEvent[], checkGaps: boolean) => number
   private readonly stored: Database.Statement<[string], { version: number; position: number }>
   private readonly saveCheckpoint: Database.Statement<[string, number, number]>
   private readonly onError: (error: unknown) => void
@@ -95,6 +101,12 @@ export class ProjectionRunner {
   /** Catching up from the log after a failed or incomplete delivery: deliveries are left to the catch-up. */
   private recovering = false
   private failure: unknown = undefined
+  /** The slowest read model's position after the last batch this runner applied: what a read may rely on
+   *  without asking the database. */
+  private applied: number
+  /** The newest position the log has delivered to this runner, applied or not. */
+  private heard = 0
+  private readonly waiters = new Set<Waiter>()
 
   constructor(
     readonly db: Database.Database,
@@ -110,8 +122,9 @@ export class ProjectionRunner {
       if (this.stored.get(projection.name)?.version !== projection.version) this.reset(projection)
       else db.exec(projection.ddl(liveTable))
     }
+    this.applied = this.position()
     const apply = bindProjections(db, projections)
-    this.applyBatch = db.transaction((events: readonly RecordedEvent[], checkGaps: boolean) => {
+    this.applyBatch = db.transaction((events: readonly RecordedEvent[], checkGaps: boolean): number => {
       const after = projections.map((projection) => {
         const stored = this.stored.get(projection.name)
         if (stored?.version !== projection.version)
@@ -125,6 +138,7 @@ export class ProjectionRunner {
       projections.forEach((projection, i) => {
         if (reached[i] !== after[i]) this.saveCheckpoint.run(projection.name, projection.version, reached[i]!)
       })
+      return Math.min(...reached)
     }).immediate
   }
 
@@ -158,7 +172,43 @@ export class ProjectionRunner {
 
   /** Applies a batch in position order. With `checkGaps`, refuses a batch that does not follow the checkpoint. */
   apply(events: readonly RecordedEvent[], { checkGaps = false } = {}): void {
-    if (events.length > 0) this.applyBatch(events, checkGaps)
+    if (events.length > 0) this.advance(this.applyBatch(events, checkGaps))
+  }
+
+  /** The position every read model had reached after the last batch this runner applied. */
+  appliedPosition(): number {
+    return this.applied
+  }
+
+  /** The log's head as far as this runner has heard of it, whether or not its read models could apply it. */
+  heardPosition(): number {
+    return Math.max(this.heard, this.applied)
+  }
+
+  /** Resolves true once every read model has reached `position` (when a batch takes it there), false after
+   *  `timeoutMs`. */
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    // A rebuild in another process may have moved the stored checkpoints past what this runner applied.
+    if (position > this.applied) this.advance(this.position())
+    if (position <= this.applied) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => waiter.settle(false), timeoutMs)
+      const waiter: Waiter = {
+        position,
+        settle: (reached) => {
+          clearTimeout(timer)
+          this.waiters.delete(waiter)
+          resolve(reached)
+        },
+      }
+      this.waiters.add(waiter)
+    })
+  }
+
+  private advance(position: number): void {
+    if (position <= this.applied) return
+    this.applied = position
+    for (const waiter of this.waiters) if (waiter.position <= position) waiter.settle(true)
   }
 
   /** Catches up with the log, then follows it; a failed or incomplete delivery is made good from the log. */
@@ -182,6 +232,7 @@ export class ProjectionRunner {
       }
     }
     const subscription = log.subscribe(this.position(), (events) => {
+      this.heard = Math.max(this.heard, events.at(-1)?.position ?? 0)
       if (this.recovering || closed) return
       try {
         this.apply(events, { checkGaps: true })

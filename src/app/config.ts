@@ -43,6 +43,12 @@ export const ConfigSchema = Type.Object({
     default: 72,
     description: "How long an idle connection waits for the client's next request.",
   }),
+  LOD_READ_WAIT_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 2000,
+    description: "How long a GET waits for this node's read models to reach the log's head or the request's LoD-Position; then 503.",
+  }),
   LOD_SYNC: Type.Union([Type.Literal('full'), Type.Literal('normal')], {
     default: 'full',
     description: "'full': an acknowledged command survives power loss; 'normal': process crashes only.",

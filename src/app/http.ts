@@ -7,6 +7,7 @@ import { installErrorHandling } from '../platform/http/errors.js'
 import { installLinks } from '../platform/http/links.js'
 import { installMetrics } from '../platform/http/metrics.js'
 import { installOpenApi } from '../platform/http/openapi.js'
+import { installReadYourWrites, type ReadModelProgress } from '../platform/http/read-your-writes.js'
 import type { Operations } from '../platform/http/operations.js'
 import { bodyDeadline, defaultTimeouts, installBodyTimeout, serverTimeoutOptions, type RequestTimeouts } from '../platform/http/timeouts.js'
 import { healthRoutes } from '../platform/http/health.js'
@@ -29,6 +30,10 @@ export interface AppDeps extends AuthDeps {
   okeanos: OkeanosConnect
   /** What /healthz, /readyz and /metrics report. */
   operations: Operations
+  /** How far this node's read models are: the GETs they answer wait for them (read-your-writes.ts). */
+  readModelProgress: ReadModelProgress
+  /** How long such a GET waits before a 503; 2 s by default. */
+  readWaitMs?: number
   /** Time between the heartbeats of a Server-Sent Events stream; 15 s by default. */
   sseHeartbeatMs?: number
   /** Server-Sent Events streams open at once, of one owner and in all; 20 and 1000 by default. */
@@ -96,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await installOpenApi(app)
   installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })
   installAuth(app, deps)
+  installReadYourWrites(app, { progress: deps.readModelProgress, waitMs: deps.readWaitMs ?? 2000 })
   await app.register(healthRoutes, { operations: deps.operations })
 
   // Queries take no body: outside the context below, no body parser's hooks run for them.

@@ -57,6 +57,7 @@ function serviceOptions(config: Config, emulator: Emulator | undefined): Service
     sseHeartbeatMs: config.LOD_SSE_HEARTBEAT_SECONDS * 1000,
     sseMaxStreamsPerOwner: config.LOD_SSE_MAX_STREAMS_PER_OWNER,
     sseMaxStreams: config.LOD_SSE_MAX_STREAMS,
+    readWaitMs: config.LOD_READ_WAIT_MS,
     timeouts: {
       headersMs: config.LOD_HEADERS_TIMEOUT_SECONDS * 1000,
       bodyMs: config.LOD_BODY_TIMEOUT_SECONDS * 1000,

@@ -13,6 +13,7 @@ import { buildApp } from './http.js'
 import { buildOperationsApp } from './operations-app.js'
 import { listenUrl } from '../platform/http/links.js'
 import type { Operations } from '../platform/http/operations.js'
+import type { ReadModelProgress } from '../platform/http/read-your-writes.js'
 import type { InstanceServices } from '../instances/index.js'
 import type { ApplicationServices } from '../applications/index.js'
 import type { RequestTimeouts } from '../platform/http/timeouts.js'
@@ -69,6 +70,8 @@ export interface ServiceOptions {
   timeouts?: Partial<RequestTimeouts>
   /** Node.js process metrics on /metrics (on by default). */
   processMetrics?: boolean
+  /** How long a GET waits for the read models to be as recent as it asks (default 2 s; read-your-writes.ts). */
+  readWaitMs?: number
   /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
   reactors?: ReactorOptions
 }
@@ -117,9 +120,6 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   for (let batch; (batch = await log.readAll(runner.position(), 10_000)).length > 0; ) runner.apply(batch)
   const following = runner.follow(log)
   const invalidating = instances.replies.follow(log, runner.position())
-  // The head as this node has heard of it, for what must answer at once (/readyz, /metrics).
-  let head = await log.headPosition()
-  const hearing = log.subscribe(head, (events) => (head = events[events.length - 1]!.position))
   // Uploads wait on disk (never in memory) until the reactor has stored them on Pithos.
   const uploadsDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'lod-uploads-')) : join(options.dataDir, 'uploads')
   privateDir(uploadsDir)
@@ -162,10 +162,19 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
   }
   const operations: Operations = {
-    headPosition: () => head,
+    // The head as this node has heard of it: what must answer at once (/readyz, /metrics) asks the log nothing.
+    headPosition: () => runner.heardPosition(),
     readModels: () => runner.positions(),
     readModelsHealthy: () => runner.healthy(),
     reactorJobs: () => service.reactors?.jobCounts(),
+  }
+  const readModelProgress: ReadModelProgress = {
+    // On SQLite this process made, or heard of as it polled, every commit its clients were told of; on PostgreSQL
+    // other nodes commit too, and the log is asked.
+    knownHead: options.databaseUrl === undefined ? () => runner.heardPosition() : () => log.headPosition(),
+    logHead: () => log.headPosition(),
+    appliedPosition: () => runner.appliedPosition(),
+    waitFor: (position, timeoutMs) => runner.waitFor(position, timeoutMs),
   }
   const served = {
     ...(options.logger !== undefined && { logger: options.logger }),
@@ -188,6 +197,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
           ...(options.sseMaxStreamsPerOwner !== undefined && { sseMaxStreamsPerOwner: options.sseMaxStreamsPerOwner }),
           ...(options.sseMaxStreams !== undefined && { sseMaxStreams: options.sseMaxStreams }),
           ...(options.timeouts !== undefined && { timeouts: options.timeouts }),
+          ...(options.readWaitMs !== undefined && { readWaitMs: options.readWaitMs }),
+          readModelProgress,
           publicUrl: (): string => {
             if (options.publicUrl) return options.publicUrl
             const address = app.server.address()
@@ -223,7 +234,6 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       await app.close()
       following.close()
       invalidating.close()
-      hearing.close()
       await log.close()
       readDb.close()
       await secrets.close()

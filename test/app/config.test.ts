@@ -105,3 +105,10 @@ t.test('a reactor process: its own port, and told where the API and ~okeanos are
   ])
   t.same(reactorProblems({ LOD_PUBLIC_URL: 'http://api.example', LOD_OKEANOS_IDENTITY_URL: 'http://127.0.0.1:9300/identity/v2.0' }), [])
 })
+
+t.test("LOD_READ_WAIT_MS: how long a GET waits for the read models, 2 s unless set, at most a minute", async (t) => {
+  t.match(loadConfig({}), { LOD_READ_WAIT_MS: 2000 })
+  t.match(loadConfig({ LOD_READ_WAIT_MS: '0' }), { LOD_READ_WAIT_MS: 0 })
+  t.same(problems({ LOD_READ_WAIT_MS: '-5' }), ["LOD_READ_WAIT_MS must be an integer from 0 to 60000, got '-5'"])
+  t.same(problems({ LOD_READ_WAIT_MS: 'long' }), ["LOD_READ_WAIT_MS must be an integer from 0 to 60000, got 'long'"])
+})

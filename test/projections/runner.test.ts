@@ -4,9 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import type { EventLog } from '../../src/platform/eventlog/port.js'
+import { PostgresEventLog } from '../../src/platform/eventlog/postgres.js'
 import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
 import type { Projection } from '../../projections/projection.js'
 import { openReadModelDb, ProjectionRunner, ReadModelVersionError } from '../../projections/runner.js'
+import { heardLate } from '../support/heard-late.js'
+import { freshPostgresDatabase } from '../support/postgres.js'
 
 // The runner trusts the checkpoint stored with the read model, not its memory: what another process (a rebuild)
 // stored is respected, a delivery after a gap or a failed batch is made good from the log, and no event is
@@ -26,13 +30,13 @@ const counting = (failOn?: (n: number) => boolean): Projection => ({
   },
 })
 
-async function setup(t: Test, projection = counting()) {
+async function setup(t: Test, projection = counting(), options: { deliveryDelayMs?: number; log?: EventLog } = {}) {
+  const { deliveryDelayMs = 0, log = new SqliteEventLog({ path: ':memory:', synchronous: 'normal' }) } = options
   const dir = mkdtempSync(join(tmpdir(), 'lod-runner-'))
-  const log = new SqliteEventLog({ path: ':memory:', synchronous: 'normal' })
   const db = openReadModelDb(join(dir, 'read.db'))
   const errors: unknown[] = []
   const runner = new ProjectionRunner(db, [projection], { onError: (e) => errors.push(e), retryDelayMs: 5 })
-  const following = runner.follow(log)
+  const following = runner.follow(deliveryDelayMs > 0 ? heardLate(log, deliveryDelayMs) : log)
   t.teardown(async () => {
     following.close()
     await log.close()
@@ -103,4 +107,62 @@ t.test('a read model left at another version by other code is refused, not writt
   t.same(counted(), [1])
   t.type(errors.at(-1), ReadModelVersionError)
   t.notOk(runner.healthy())
+})
+
+t.test('waitFor resolves at once for a position the read models have reached', async (t) => {
+  const { runner, append } = await setup(t)
+  const { position } = (await append(1))[0]!
+  t.equal(runner.appliedPosition(), position, 'applied in the commit\'s own turn')
+  t.equal(await runner.waitFor(position, 0), true)
+})
+
+t.test('waitFor resolves when the batch that reaches the position is applied, not before', async (t) => {
+  const { runner, append, counted } = await setup(t, counting(), { deliveryDelayMs: 100 })
+  const { position } = (await append(1))[0]!
+  t.equal(runner.appliedPosition(), 0, 'the commit is not heard of yet')
+  const started = performance.now()
+  t.equal(await runner.waitFor(position, 2_000), true)
+  t.ok(performance.now() - started >= 50, 'it waited for the delivery')
+  t.same(counted(), [position], 'and the read model holds the event once it resolves')
+})
+
+t.test('waitFor answers false after its timeout for a position never reached', async (t) => {
+  const { runner, append } = await setup(t)
+  const { position } = (await append(1))[0]!
+  const started = performance.now()
+  t.equal(await runner.waitFor(position + 1, 60), false)
+  t.ok(performance.now() - started >= 55)
+})
+
+t.test('waitFor sees a checkpoint another process moved ahead', async (t) => {
+  const { runner, append, other } = await setup(t)
+  await append(2)
+  const rebuild = other()
+  rebuild.prepare("UPDATE projection_checkpoints SET position = 5 WHERE name = 'counting'").run()
+  rebuild.close()
+  t.equal(runner.appliedPosition(), 2)
+  t.equal(await runner.waitFor(5, 0), true)
+})
+
+t.test('heardPosition is the newest position the log delivered, applied or not', async (t) => {
+  const { runner, append } = await setup(t)
+  await append(2)
+  t.same([runner.heardPosition(), runner.appliedPosition()], [2, 2])
+  runner.db.prepare('UPDATE projection_checkpoints SET version = 2').run()
+  await append(1)
+  t.same([runner.heardPosition(), runner.appliedPosition()], [3, 2], 'heard of, but refused by read models of another version')
+})
+
+// Two nodes on one PostgreSQL log, each with read models of its own, which trail the other node's commits by the
+// time a notification takes.
+t.test("on PostgreSQL, a node's waitFor resolves once its read models hold what another node appended", async (t) => {
+  const url = await freshPostgresDatabase()
+  const writer = await setup(t, counting(), { log: await PostgresEventLog.open({ connectionString: url }) })
+  const reader = await setup(t, counting(), { log: await PostgresEventLog.open({ connectionString: url }) })
+  for (let i = 0; i < 20; i++) {
+    const { position } = (await writer.append(1))[0]!
+    t.equal(await reader.runner.waitFor(position, 2_000), true)
+    t.ok(reader.counted().includes(position), `the reader's read model holds ${position}`)
+  }
+  t.equal(await reader.runner.waitFor((await reader.log.headPosition()) + 1, 100), false, 'a position past the head is never reached')
 })

@@ -104,8 +104,8 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
           execute: async (idempotency) => {
             const kept = join(services.uploadsDir, `${id}.jar`)
             await rename(file.path, kept)
-            try {
-              await services.applications.handle(
+            const { result } = await services.applications
+              .handle(
                 applicationStream(id),
                 {
                   type: 'RequestUpload',
@@ -121,11 +121,12 @@ export async function appUploadRoutes(app: FastifyInstance, { services }: { serv
                 },
                 { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
               )
-            } catch (error) {
-              await rm(kept, { force: true })
-              throw error
-            }
+              .catch(async (error: unknown) => {
+                await rm(kept, { force: true })
+                throw error
+              })
             await services.rememberOwnerToken(id, request.token!)
+            return result.position
           },
         }
       })
@@ -145,7 +146,7 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
     querystring: PageQuery,
     response: { 200: paginated('Applications', AppItem), ...authErrors(400) },
   }
-  app.get('/api/apps', { ...owner, config: { docs: listDocs } }, async (request) => {
+  app.get('/api/apps', { ...owner, config: { docs: listDocs, readsReadModels: true } }, async (request) => {
     const page = pageRequest(request.query)
     return paged(request, page, apps.list(ownerOf(request).id, page.limit, page.offset), { code: 200, short_description: 'Applications' })
   })
@@ -155,7 +156,7 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
     tags: applicationTags,
     response: { 200: successReply('Number of Applications', CountData), ...authErrors() },
   }
-  app.get('/api/apps/count', { ...owner, config: { docs: countDocs } }, async (request) =>
+  app.get('/api/apps/count', { ...owner, config: { docs: countDocs, readsReadModels: true } }, async (request) =>
     success(200, 'Number of Applications', [{ count: apps.count(ownerOf(request).id) }]),
   )
 
@@ -165,7 +166,7 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
     params: AppIdParams,
     response: { 200: successReply('Application details', Type.Array(AppDetails)), ...authErrors(404) },
   }
-  app.get('/api/apps/:id', { ...owner, config: { docs: detailsDocs } }, async (request) => {
+  app.get('/api/apps/:id', { ...owner, config: { docs: detailsDocs, readsReadModels: true } }, async (request) => {
     const details = apps.details(ownerOf(request).id, appIdParam(request))
     if (!details) throw new HttpError(404, applicationMessages.notFound)
     return success(200, 'Application details', [details])
@@ -187,13 +188,14 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
         statusCode: 202,
         body: success(202, 'Your request to delete the specified application has been accepted'),
         execute: async (idempotency) => {
-          await services.applications.handle(
+          const { result } = await services.applications.handle(
             applicationStream(id),
             { type: 'RequestDelete', id, owner: user.id, runningOn },
             { metadata: eventMetadata(request), ...(idempotency && { idempotency }) },
           )
           // Only once accepted: a refused delete (another owner's app) must not replace the owner's token.
           await services.rememberOwnerToken(id, request.token!)
+          return result.position
         },
       }
     })
@@ -207,7 +209,7 @@ export async function appRoutes(app: FastifyInstance, { services }: { services: 
     querystring: PageQuery,
     response: { 200: paginated('Applications', AppItem), ...authErrors(400, 404) },
   }
-  app.get('/api/apps/:id/list-deployed', { ...owner, config: { docs: deployedDocs } }, async (request) => {
+  app.get('/api/apps/:id/list-deployed', { ...owner, config: { docs: deployedDocs, readsReadModels: true } }, async (request) => {
     const { id } = request.params as { id: string }
     const user = ownerOf(request)
     if (!isUuid(id) || !instanceQueries.details(user.id, id.toLowerCase())) throw new HttpError(404, instanceMessages.notFound)

@@ -12,6 +12,7 @@ import {
   accepted,
   authErrors,
   commandErrors,
+  commandReplyHeaders,
   errors,
   IdData,
   PageQuery,
@@ -50,10 +51,11 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
       statusCode: 202,
       body,
       execute: async (idempotency) => {
-        await services.applications.handle(applicationStream(command.id), command, {
+        const { result } = await services.applications.handle(applicationStream(command.id), command, {
           metadata: eventMetadata(request),
           ...(idempotency && { idempotency }),
         })
+        return result.position
       },
     }))
 
@@ -107,7 +109,7 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
       summary,
       tags: statusUpdatesTags,
       params: AppIdParams,
-      response: { 202: { ...ReplyStatus, description: 'Un-nested, as the original answers.' }, ...commandErrors(404) },
+      response: { 202: { ...ReplyStatus, description: 'Un-nested, as the original answers.', headers: commandReplyHeaders }, ...commandErrors(404) },
     }
     app.post(`/api/lambda_applications/:id/${action}_started`, { ...owner, config: { docs } }, async (request, reply) => {
       const id = appIdParam(request)
@@ -126,7 +128,7 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
     querystring: PageQuery,
     response: { 200: paginated('Lambda Applications.', RawApp), ...authErrors(400) },
   }
-  app.get('/api/lambda_applications', { ...owner, config: { docs: listDocs } }, async (request) => {
+  app.get('/api/lambda_applications', { ...owner, config: { docs: listDocs, readsReadModels: true } }, async (request) => {
     const page = pageRequest(request.query, limitMessageCapitalised)
     return paged(request, page, services.applicationQueries.rawList(ownerOf(request).id, page.limit, page.offset), {
       code: 200,
@@ -147,7 +149,7 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
       ...errors(405),
     },
   }
-  app.get('/api/lambda_applications/count', { config: { docs: countDocs } }, async () => {
+  app.get('/api/lambda_applications/count', { config: { docs: countDocs, readsReadModels: true } }, async () => {
     const { uploaded, running } = services.applicationQueries.totals()
     return success(200, 'Lambda applications count.', [{ uploaded_applications: String(uploaded), running_applications: String(running) }])
   })
@@ -162,7 +164,7 @@ export async function statusApplicationRoutes(plain: FastifyInstance, { services
       ...errors(405),
     },
   }
-  app.get('/api/users/count', { config: { docs: usersDocs } }, async (_request, reply) =>
+  app.get('/api/users/count', { config: { docs: usersDocs, readsReadModels: true } }, async (_request, reply) =>
     reply.code(202).send(success(202, 'Lambda Users count on ~okeanos infrastructure.', [{ count: String(services.applicationQueries.userCount()) }])),
   )
 }

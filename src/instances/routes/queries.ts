@@ -28,7 +28,7 @@ export async function instanceQueryRoutes(app: FastifyInstance, { services }: { 
     querystring: PageQuery,
     response: { 200: paginated('Lambda instances', InstanceItem), ...authErrors(400) },
   }
-  app.get('/api/lambda-instances', { ...owner, config: { docs: listDocs } }, async (request, reply) => {
+  app.get('/api/lambda-instances', { ...owner, config: { docs: listDocs, readsReadModels: true } }, async (request, reply) => {
     const page = pageRequest(request.query)
     const result = instanceQueries.renderedList(ownerOf(request).id, page.limit, page.offset)
     return sendRenderedPage(request, reply, listStatus, page, result)
@@ -39,7 +39,7 @@ export async function instanceQueryRoutes(app: FastifyInstance, { services }: { 
     tags: instanceTags,
     response: { 200: successReply('Number of Lambda Instances', CountData), ...authErrors() },
   }
-  app.get('/api/lambda-instances/count', { ...owner, config: { docs: countDocs } }, async (request) =>
+  app.get('/api/lambda-instances/count', { ...owner, config: { docs: countDocs, readsReadModels: true } }, async (request) =>
     success(200, 'Number of Lambda Instances', [{ count: instanceQueries.count(ownerOf(request).id) }]),
   )
 
@@ -50,7 +50,7 @@ export async function instanceQueryRoutes(app: FastifyInstance, { services }: { 
     querystring: Type.Object({ filter: Type.Optional(Type.String({ enum: ['status', 'info'] })) }),
     response: { 200: successReply('Lambda instance details', Type.Array(InstanceDetails)), ...authErrors(400, 404) },
   }
-  app.get('/api/lambda-instances/:id', { ...owner, config: { docs: detailsDocs } }, async (request, reply) => {
+  app.get('/api/lambda-instances/:id', { ...owner, config: { docs: detailsDocs, readsReadModels: true } }, async (request, reply) => {
     const id = instanceIdParam(request)
     const details = instanceQueries.renderedDetails(ownerOf(request).id, id)
     if (!details) throw new HttpError(404, instanceMessages.notFound)

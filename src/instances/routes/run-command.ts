@@ -27,12 +27,13 @@ export function runInstanceCommand(
       statusCode,
       body,
       execute: async (idempotency) => {
-        await services.instances.handle(instanceStream(command.id), command, {
+        const { result } = await services.instances.handle(instanceStream(command.id), command, {
           metadata: eventMetadata(request),
           ...(idempotency && { idempotency }),
         })
         // Only now: a refused command (another owner's id, a wrong state) must leave the secret store as it was.
         if (keepOwnerToken) await services.rememberOwnerToken(command.id, request.token!)
+        return result.position
       },
     }
   })

@@ -124,7 +124,7 @@ export async function statusInstanceRoutes(plain: FastifyInstance, { services }:
     querystring: PageQuery,
     response: { 200: paginated('Lambda instances.', RawInstance), ...authErrors(400) },
   }
-  app.get('/api/lambda_instances', { ...owner, config: { docs: listDocs } }, async (request) => {
+  app.get('/api/lambda_instances', { ...owner, config: { docs: listDocs, readsReadModels: true } }, async (request) => {
     const page = pageRequest(request.query, limitMessageCapitalised)
     const result = services.instanceQueries.rawList(ownerOf(request).id, page.limit, page.offset)
     return paged(request, page, result, { code: 200, short_description: 'Lambda instances.' })
@@ -147,7 +147,7 @@ export async function statusInstanceRoutes(plain: FastifyInstance, { services }:
       ...errors(405),
     },
   }
-  app.get('/api/lambda_instances/count', { config: { docs: countDocs } }, async () => {
+  app.get('/api/lambda_instances/count', { config: { docs: countDocs, readsReadModels: true } }, async () => {
     const { active, running, created } = services.instanceQueries.globalCount()
     return success(200, 'Lambda instances count.', {
       count: String(active),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { IdempotencyKeyReusedError, type EventLog, type IdempotencyRecord } from '../eventlog/port.js'
 import { HttpError } from './envelope.js'
+import { positionHeader } from './read-your-writes.js'
 
 // `Idempotency-Key` on POST and DELETE: the first answer is stored in the same transaction as the events it
 // appended, so a retry with the same key and body gets that answer again and appends nothing, even after a
@@ -10,6 +11,9 @@ import { HttpError } from './envelope.js'
 // The stored answer is looked up before the command is even prepared: a retry must not be judged by rules that
 // depend on what its first attempt changed (a retried upload is not a "duplicate name"), and must not repeat any
 // of the first attempt's side effects.
+//
+// A reply that appended events says where the last of them is in the log (`LoD-Position`, read-your-writes.ts);
+// a replayed one says the log's head, which is at least as far.
 
 const keyPattern = /^[\x21-\x7e]{1,255}$/
 
@@ -18,8 +22,9 @@ export const reusedKeyMessage = 'Idempotency-Key has already been used for a dif
 export interface IdempotentCommand {
   statusCode: number
   body: unknown
-  /** Appends the command's events, storing `record` (when given) with them. */
-  execute(record: IdempotencyRecord | undefined): Promise<void>
+  /** Appends the command's events, storing `record` (when given) with them; resolves to the log position of the
+   *  last event appended, 0 when there was nothing to append. */
+  execute(record: IdempotencyRecord | undefined): Promise<number>
 }
 
 function scopeOf(request: FastifyRequest): string {
@@ -39,8 +44,13 @@ async function replayed(log: EventLog, request: FastifyRequest, reply: FastifyRe
   const stored = await log.findIdempotency(scope, key)
   if (!stored) return false
   if (stored.fingerprint !== fingerprint(request)) throw new HttpError(422, reusedKeyMessage)
+  withPosition(reply, await log.headPosition())
   reply.code(stored.statusCode).header('idempotent-replayed', 'true').type('application/json').send(stored.body)
   return true
+}
+
+function withPosition(reply: FastifyReply, position: number): FastifyReply {
+  return position > 0 ? reply.header(positionHeader, String(position)) : reply
 }
 
 /**
@@ -56,8 +66,8 @@ export async function idempotent(
   const header = request.headers['idempotency-key']
   if (header === undefined) {
     const command = await prepare()
-    await command.execute(undefined)
-    return reply.code(command.statusCode).send(command.body)
+    const position = await command.execute(undefined)
+    return withPosition(reply, position).code(command.statusCode).send(command.body)
   }
   if (typeof header !== 'string' || !keyPattern.test(header))
     throw new HttpError(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
@@ -65,12 +75,13 @@ export async function idempotent(
   if (await replayed(log, request, reply, scope, header)) return reply
   const command = await prepare()
   const body = JSON.stringify(command.body)
+  let position: number
   try {
-    await command.execute({ scope, key: header, fingerprint: fingerprint(request), statusCode: command.statusCode, body })
+    position = await command.execute({ scope, key: header, fingerprint: fingerprint(request), statusCode: command.statusCode, body })
   } catch (error) {
     // A concurrent request with the same key committed first: answer as it did.
     if (error instanceof IdempotencyKeyReusedError && (await replayed(log, request, reply, scope, header))) return reply
     throw error
   }
-  return reply.code(command.statusCode).type('application/json').send(body)
+  return withPosition(reply, position).code(command.statusCode).type('application/json').send(body)
 }

@@ -35,7 +35,7 @@ export const ErrorEnvelope = Type.Object(
 )
 
 const errorMeanings: Record<number, string> = {
-  400: 'Malformed request: invalid body, parameter or Idempotency-Key.',
+  400: 'Malformed request: invalid body, parameter, Idempotency-Key or LoD-Position.',
   401: 'Missing or invalid `Authorization: Token <token>`.',
   404: 'No such route, or no such instance for this owner (a malformed id is a missing one).',
   405: 'Method not allowed on this path (the `Allow` header lists the allowed ones).',
@@ -57,6 +57,29 @@ export function errors(...statuses: number[]): Record<number, TSchema> {
   )
 }
 
+/** The request headers of a GET answered from the read models (docs/api.md "Consistency"). */
+export const ReadPositionHeaders = Type.Object({
+  'LoD-Position': Type.Optional(
+    Type.String({
+      pattern: '^[0-9]{1,15}$',
+      description:
+        "The `LoD-Position` of a command's reply: the answer includes that command's changes. Without it, the answer " +
+        "includes every change the log held when the request arrived. A position beyond the log's head is a 400.",
+    }),
+  ),
+})
+
+/** What a GET answered from the read models may answer besides its own replies. */
+export const readModelErrors = () => ({
+  ...errors(400),
+  503: {
+    ...ErrorEnvelope,
+    description:
+      "~okeanos identity service unavailable, or this node's read models did not reach the position asked for (or " +
+      'the log\'s head) within `LOD_READ_WAIT_MS`: try again after `Retry-After`.',
+  },
+})
+
 /** The errors every authenticated route may answer, plus the route's own. */
 export const authErrors = (...statuses: number[]) => errors(401, 405, 503, ...statuses)
 /** ... and those of a command route (a body, an optional Idempotency-Key). */
@@ -76,7 +99,17 @@ export function successReply(description: string, data?: TSchema, extra: Record<
   )
 }
 
-export const accepted = (description: string, data?: TSchema) => successReply(description, data)
+/** The headers of a command's reply (docs/api.md "Consistency"). */
+export const commandReplyHeaders = {
+  'LoD-Position': Type.String({
+    pattern: '^[0-9]+$',
+    description:
+      'Where the last event the command appended is in the event log (a replayed reply: the log\'s head). Send it back ' +
+      'on a GET, to any node, to see the change. Absent when the command changed nothing.',
+  }),
+}
+
+export const accepted = (description: string, data?: TSchema) => ({ ...successReply(description, data), headers: commandReplyHeaders })
 
 /** The `data` of a create: the new id, and where to read what it made. */
 export const CreatedData = Type.Array(Type.Object({ id: Type.String({ format: 'uuid' }), links: Type.Object({ self: Type.String() }) }))
