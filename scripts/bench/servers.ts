@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -9,6 +9,8 @@ export interface ChildServer {
   url: string
   /** The line the server printed when it began to listen. */
   banner: string
+  /** The file its standard output goes to (its log, at the level it runs). */
+  outputFile: string
   child: ChildProcess
   dataDir: string
   /** CPU time the server has used so far, in ms (Linux; 0 elsewhere). */
@@ -66,19 +68,46 @@ export function listening(child: ChildProcess, name: string): Promise<{ url: str
   })
 }
 
+/**
+ * Resolves with the URL a server prints ("listening on http://…") in its output file, and that line. The output
+ * goes to a file, as a user's log would: a pipe would make the load generator's core copy every log line.
+ */
+export function listeningIn(outputFile: string, child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
+  return new Promise((resolve, reject) => {
+    const read = () => readFileSync(outputFile, 'utf8')
+    const poll = setInterval(() => {
+      const match = /^.*listening on (http:\/\/[\d.]+:\d+).*$/m.exec(read())
+      if (match) {
+        clearInterval(poll)
+        child.off('exit', exited)
+        resolve({ url: match[1]!, banner: match[0] })
+      }
+    }, 50)
+    const exited = (code: number | null) => {
+      clearInterval(poll)
+      reject(new Error(`${name} exited with ${code} before listening:\n${read()}`))
+    }
+    child.once('exit', exited)
+  })
+}
+
 export async function startChild(script: string, env: Record<string, string>, options: ChildOptions = {}): Promise<ChildServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lod-bench-'))
   const args = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(script.endsWith('cli.ts') ? ['serve'] : [])]
   const [cmd, argv] = command(args, options.core)
+  const outputFile = join(dataDir, 'output.log')
+  const output = openSync(outputFile, 'w')
+  // The configuration is the caller's: a server at its defaults is what a user runs.
   const child = spawn(cmd, argv, {
-    // Reactors off: a benchmark measures the API, not provisioning jobs against the embedded ~okeanos.
-    env: { ...process.env, PORT: '0', LOD_DATA_DIR: dataDir, LOD_LOG_LEVEL: 'silent', LOD_REACTORS: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: '0', LOD_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', output, 'inherit'],
   })
-  const { url, banner } = await listening(child, script)
+  closeSync(output)
+  const { url, banner } = await listeningIn(outputFile, child, script)
   return {
     url,
     banner,
+    outputFile,
     child,
     dataDir,
     cpuMs: () => cpuMsOf(child.pid),
