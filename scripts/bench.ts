@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { instanceStatusCodes } from '../src/instances/statuses.js'
 import { demoUsers } from '../src/okeanos/emulator/index.js'
 import { combine, measure, type Load, type Result } from './bench/measure.js'
 import { hasTaskset, pinSelf, startChild, type ChildServer } from './bench/servers.js'
 import { measureSteal } from './bench/steal.js'
+import { statusUpdates } from './bench/status-updates.js'
 
 // `npm run bench`: this service against a plain Fastify + better-sqlite3 CRUD server of the same endpoints
 // (scripts/bench/crud-server.ts), both with durable commits, measured alternately in one run, with a Fastify
@@ -26,9 +26,6 @@ const createBody = {
   project_name: 'lambda.grnet.gr', instance_name: 'bench', master_name: 'bench-master', slaves: 1,
   vcpus_master: 2, vcpus_slave: 2, ram_master: 2048, ram_slave: 2048, disk_master: 10, disk_slave: 10,
 }
-// Every status but the two a service VM may not set (DESTROYING, DESTROYED), in a cycle, so that
-// consecutive updates differ.
-const cycle = instanceStatusCodes.filter((code) => code !== '5' && code !== '6')
 
 async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<any> {
   const response = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) })
@@ -55,16 +52,10 @@ async function seed(service: ChildServer, crud: ChildServer): Promise<{ service:
 
 /** The status updates go to one instance (they share group commits); the details go round all of them. */
 function loads(ids: string[]): Record<string, Load> {
-  let n = 0
   let next = 0
   const details = (i: number) => `/api/lambda-instances/${ids[i % ids.length]}/`
   return {
-    'status-update POST': {
-      method: 'POST',
-      path: `/api/lambda_instances/${ids[0]}/status/`,
-      headers,
-      body: () => JSON.stringify({ status: cycle[n++ % cycle.length], failure_message: '' }),
-    },
+    'status-update POST': statusUpdates(ids[0]!, headers),
     'details GET': { method: 'GET', path: details(0), headers, nextPath: () => details(next++) },
     [`list GET ?limit=${limit}`]: { method: 'GET', path: `/api/lambda-instances/?limit=${limit}`, headers },
   }

@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto'
+import { instanceStatusCodes } from '../../src/instances/statuses.js'
+import type { Load } from './measure.js'
+
+// The status-update POST the instances' own VMs send, as the benchmarks load it, and an instance to send it to.
+
+// Every status but the two a service VM may not set (DESTROYING, DESTROYED), in a cycle, so that consecutive
+// updates differ.
+const cycle = instanceStatusCodes.filter((code) => code !== '5' && code !== '6')
+
+/** The status of the n-th update in the cycle. */
+export const cycledStatus = (n: number) => cycle[n % cycle.length]!
+
+/** Status updates of one instance, each to the next status of the cycle. */
+export function statusUpdates(id: string, headers: Record<string, string>): Load {
+  let n = 0
+  return {
+    method: 'POST',
+    path: `/api/lambda_instances/${id}/status/`,
+    headers,
+    body: () => JSON.stringify({ status: cycledStatus(n++), failure_message: '' }),
+  }
+}
+
+/** A record registered through the status family: no reactor job follows it, only its status updates. */
+export async function registerInstance(url: string, headers: Record<string, string>, name: string): Promise<string> {
+  const id = randomUUID()
+  const registered = await fetch(`${url}/api/lambda_instances/`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ uuid: id, name, instance_info: '{}', status: '2' }),
+  })
+  if (registered.status !== 202) throw new Error(`register on ${url}: ${registered.status} ${await registered.text()}`)
+  return id
+}
