@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
-import { InstanceStatus, instanceStatusCodes } from '../src/instances/statuses.js'
+import { InstanceStatus } from '../src/instances/statuses.js'
 import { demoUsers } from '../src/okeanos/emulator/index.js'
 import { combine, measure, type Load, type Result } from './bench/measure.js'
 import { hasTaskset, pinSelf, startChild, type ChildServer } from './bench/servers.js'
 import { measureSteal } from './bench/steal.js'
+import { statusUpdates } from './bench/status-updates.js'
 
 // `npm run bench`: this service at the defaults of `npm start` (info logging, reactors on, durable commits)
 // against a plain Fastify + better-sqlite3 CRUD server of the same endpoints (scripts/bench/crud-server.ts),
@@ -31,10 +32,6 @@ const offset = 100
 
 const user = demoUsers()[0]!
 const headers = { authorization: `Token ${user.token}`, 'content-type': 'application/json' }
-// Every status but the two a service VM may not set (DESTROYING, DESTROYED), in a cycle, so that an instance's
-// consecutive updates differ.
-const cycle = instanceStatusCodes.filter((code) => code !== '5' && code !== '6')
-
 async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<any> {
   const response = await fetch(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) })
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`)
@@ -66,19 +63,10 @@ async function seed(service: ChildServer, cruds: ChildServer[]): Promise<{ servi
 
 /** Status updates and details go round all the instances; an instance's next update is the next status of the cycle. */
 function loads(ids: string[]): Record<string, Load> {
-  let updates = 0
-  let updated = 0
   let reads = 0
   const details = (i: number) => `/api/lambda-instances/${ids[i % ids.length]}/`
-  const status = (i: number) => `/api/lambda_instances/${ids[i % ids.length]}/status/`
   return {
-    'status-update POST': {
-      method: 'POST',
-      path: status(0),
-      headers,
-      nextPath: () => status((updated = updates++)),
-      body: () => JSON.stringify({ status: cycle[1 + (Math.floor(updated / ids.length) % (cycle.length - 1))], failure_message: '' }),
-    },
+    'status-update POST': statusUpdates(ids, headers),
     'details GET': { method: 'GET', path: details(0), headers, nextPath: () => details(reads++) },
     [`list GET ?limit=${limit}&offset=${offset}`]: { method: 'GET', path: `/api/lambda-instances/?limit=${limit}&offset=${offset}`, headers },
   }

@@ -40,7 +40,7 @@ const ticksPerSecond = (() => {
 })()
 
 /** utime + stime of a process, from /proc (taskset execs node, so the pid is node's). */
-function cpuMsOf(pid: number | undefined): number {
+export function cpuMsOf(pid: number | undefined): number {
   const file = `/proc/${pid}/stat`
   if (pid === undefined || !existsSync(file)) return 0
   const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ')
@@ -55,15 +55,19 @@ function memoryOf(pid: number | undefined): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') }
 }
 
-/** Resolves with the URL a server prints ("listening on http://…") and that line. */
+/** Resolves with the URL a server prints ("listening on http://…") and that line. What it prints after is read and
+ *  dropped: a server that logs every request would otherwise fill this process's memory. */
 export function listening(child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
   return new Promise((resolve, reject) => {
     let seen = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       seen += chunk.toString()
       const match = /^.*listening on (http:\/\/[\d.]+:\d+).*$/m.exec(seen)
-      if (match) resolve({ url: match[1]!, banner: match[0] })
-    })
+      if (!match) return
+      child.stdout!.off('data', read)
+      resolve({ url: match[1]!, banner: match[0] })
+    }
+    child.stdout!.on('data', read)
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening:\n${seen}`)))
   })
 }

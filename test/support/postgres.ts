@@ -26,7 +26,11 @@ let databases = 0
 /** A new, empty database in this run's PostgreSQL: its connection string. */
 export async function freshPostgresDatabase(): Promise<string> {
   const socketDir = await (cluster ??= clusterOfThisRun())
-  const name = `test_${process.pid}_${++databases}`
+  return createDatabase(socketDir, `test_${process.pid}_${++databases}`)
+}
+
+/** A new, empty database `name` in the cluster listening in `socketDir`: its connection string. */
+export async function createDatabase(socketDir: string, name: string): Promise<string> {
   const admin = new pg.Client({ host: socketDir, user: superuser, database: 'postgres' })
   await admin.connect()
   try {
