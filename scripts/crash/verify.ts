@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { SqliteEventLog } from '../../src/platform/eventlog/sqlite.js'
-import { dataFiles, domainEventVersions, readModels } from '../../src/app/stores.js'
+import type { EventLog } from '../../src/platform/eventlog/port.js'
+import { readModels } from '../../src/app/stores.js'
 import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import type { Command } from './commands.js'
 
 // After the last stop: the log holds every acknowledged command exactly once (found by its Idempotency-Key in
-// the events' metadata) and no refused one, and the read models are what a fresh rebuild from the log makes.
+// the events' metadata) and no refused one, and the read models of every node are what a fresh rebuild from the
+// log makes. The log is read through its port, so SQLite and PostgreSQL are checked alike.
 
 export interface Verdict {
   /** Acknowledged, and not in the log. */
@@ -16,7 +17,7 @@ export interface Verdict {
   duplicated: Command[]
   /** Refused with a 4xx, and in the log all the same. */
   refusedButStored: Command[]
-  /** Tables of the live read models that differ from a fresh rebuild. */
+  /** Tables of the live read models that differ from a fresh rebuild (with several nodes, "node N: table"). */
   readModelDifferences: string[]
   events: number
 }
@@ -28,19 +29,29 @@ function dump(db: Database.Database, table: string): unknown[] {
   return db.prepare(`SELECT * FROM "${table}" ORDER BY ${order}`).raw().all()
 }
 
-export function verify(dataDir: string, acknowledged: readonly Command[], refused: readonly Command[]): Verdict {
-  const files = dataFiles(dataDir)
-  const events = new Database(files.events, { readonly: true })
+/** `readModelFiles`: each node's read models; `scratchDir`: where the fresh rebuild is made (and removed). */
+export async function verify(
+  log: EventLog,
+  readModelFiles: readonly string[],
+  scratchDir: string,
+  acknowledged: readonly Command[],
+  refused: readonly Command[],
+): Promise<Verdict> {
+  // One pass over the log: the events' keys, and a fresh rebuild of the read models.
+  const freshPath = join(scratchDir, 'fresh-rebuild.db')
+  rmSync(freshPath, { force: true })
+  const fresh = openReadModelDb(freshPath)
+  const rebuild = new ProjectionRunner(fresh, readModels)
   const byKey = new Map<string, string[]>()
-  for (const [type, key] of events
-    .prepare<[], [string, string]>(
-      "SELECT type, json_extract(metadata, '$.idempotency_key') FROM events WHERE json_extract(metadata, '$.idempotency_key') IS NOT NULL",
-    )
-    .raw()
-    .all())
-    byKey.set(key, [...(byKey.get(key) ?? []), type])
-  const head = events.prepare<[], number>('SELECT coalesce(max(position), 0) FROM events').pluck().get()!
-  events.close()
+  let head = 0
+  for (let batch; (batch = await log.readAll(head, 10_000)).length > 0; ) {
+    for (const event of batch) {
+      const key = event.metadata.idempotency_key
+      if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), event.type])
+    }
+    rebuild.apply(batch)
+    head = batch.at(-1)!.position
+  }
 
   const lost = acknowledged.filter((command) => !byKey.has(command.key))
   const duplicated = acknowledged.filter((command) => {
@@ -49,22 +60,17 @@ export function verify(dataDir: string, acknowledged: readonly Command[], refuse
   })
   const refusedButStored = refused.filter((command) => byKey.has(command.key))
 
-  // A fresh rebuild beside the data, compared table by table with the live read models.
-  const freshPath = join(dataDir, 'fresh-rebuild.db')
-  rmSync(freshPath, { force: true })
-  const log = new SqliteEventLog({ path: files.events, versions: domainEventVersions })
-  const fresh = openReadModelDb(freshPath)
-  new ProjectionRunner(fresh, readModels).follow(log).close()
-  const live = new Database(files.readModels, { readonly: true })
+  // Each node's read models, compared table by table with the fresh rebuild.
+  const tables = [...readModels.flatMap((projection) => projection.tables), 'projection_checkpoints']
   const readModelDifferences: string[] = []
-  for (const projection of readModels)
-    for (const table of projection.tables)
-      if (JSON.stringify(dump(live, table)) !== JSON.stringify(dump(fresh, table))) readModelDifferences.push(table)
-  const checkpoints = (db: Database.Database) => dump(db, 'projection_checkpoints')
-  if (JSON.stringify(checkpoints(live)) !== JSON.stringify(checkpoints(fresh))) readModelDifferences.push('projection_checkpoints')
-  live.close()
+  readModelFiles.forEach((file, i) => {
+    const live = new Database(file, { readonly: true })
+    for (const table of tables)
+      if (JSON.stringify(dump(live, table)) !== JSON.stringify(dump(fresh, table)))
+        readModelDifferences.push(readModelFiles.length > 1 ? `node ${i + 1}: ${table}` : table)
+    live.close()
+  })
   fresh.close()
-  void log.close()
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${freshPath}${suffix}`, { force: true })
   return { lost, duplicated, refusedButStored, readModelDifferences, events: head }
 }
