@@ -52,7 +52,7 @@ export class CrashNodes {
   async settle(head: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (const server of this.servers)
-      while (readModelsPosition(server.dataDir) < head && Date.now() < deadline) await sleep(50)
+      while (positionIn(server.dataDir) < head && Date.now() < deadline) await sleep(50)
   }
 
   readModelFiles(): string[] {
@@ -60,13 +60,18 @@ export class CrashNodes {
   }
 }
 
-/** The position every read model of a node has reached, read from its file beside the running node. */
-function readModelsPosition(dataDir: string): number {
+/** The position every read model of a node has reached. */
+export function readModelsPosition(db: Database.Database): number {
+  return db.prepare<[], number>('SELECT coalesce(min(position), 0) FROM projection_checkpoints').pluck().get()!
+}
+
+/** Where a node's read models stand, read from their file beside the running node. */
+function positionIn(dataDir: string): number {
   const file = dataFiles(dataDir).readModels
   if (!existsSync(file)) return 0
   const db = new Database(file, { readonly: true })
   try {
-    return db.prepare<[], number>('SELECT coalesce(min(position), 0) FROM projection_checkpoints').pluck().get()!
+    return readModelsPosition(db)
   } finally {
     db.close()
   }

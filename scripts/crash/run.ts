@@ -91,9 +91,10 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const log = await openLog(options, nodes.servers[0]!.dataDir)
     let verdict: Verdict
     try {
-      await nodes.settle(await log.headPosition())
+      const head = await log.headPosition()
+      await nodes.settle(head)
       await nodes.stop()
-      verdict = await verify(log, nodes.readModelFiles(), root, load.acknowledged, load.refused.map((r) => r.command))
+      verdict = await verify(log, nodes.readModelFiles(), head, root, load.acknowledged, load.refused.map((r) => r.command))
     } finally {
       await log.close()
     }
