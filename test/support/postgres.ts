@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -85,6 +85,16 @@ async function startCluster(dir: string, owner: number): Promise<void> {
     ].join('\n') + '\n',
   )
   await asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
+}
+
+/** A temp dir for a cluster of a test's (or a script's) own, given to the postgres user when this is root, and
+ *  stopped and removed once this process is gone, if nobody did before. */
+export function ownClusterDir(prefix: string): string {
+  requirePostgres()
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  stopWhenGone(process.pid, dir)
+  givePostgres(dir)
+  return dir
 }
 
 /** initdb refuses to run as root: a cluster is then the postgres user's, in a dir it owns. */
