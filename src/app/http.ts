@@ -5,6 +5,7 @@ import fastifyMultipart from '@fastify/multipart'
 import { installAuth, type AuthDeps } from '../platform/http/auth.js'
 import { installErrorHandling } from '../platform/http/errors.js'
 import { installLinks } from '../platform/http/links.js'
+import { accessLog } from '../platform/http/logging.js'
 import { installMetrics } from '../platform/http/metrics.js'
 import { installOpenApi } from '../platform/http/openapi.js'
 import { installReadYourWrites, type ReadModelProgress } from '../platform/http/read-your-writes.js'
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...serverTimeoutOptions(timeouts),
     logger: deps.logger ?? false,
+    logController: accessLog,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit,
     trustProxy: deps.trustProxy ?? false,

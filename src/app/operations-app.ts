@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { installErrorHandling } from '../platform/http/errors.js'
+import { accessLog } from '../platform/http/logging.js'
 import { healthRoutes } from '../platform/http/health.js'
 import { installMetrics } from '../platform/http/metrics.js'
 import type { Operations } from '../platform/http/operations.js'
@@ -15,7 +16,7 @@ export interface OperationsAppDeps {
 }
 
 export async function buildOperationsApp(deps: OperationsAppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false })
+  const app = Fastify({ logger: deps.logger ?? false, logController: accessLog })
   installErrorHandling(app)
   installMetrics(app, deps.operations, { ...(deps.processMetrics !== undefined && { processMetrics: deps.processMetrics }) })
   await app.register(healthRoutes, { operations: deps.operations })

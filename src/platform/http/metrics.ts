@@ -82,12 +82,22 @@ export function installMetrics(app: FastifyInstance, operations: Operations, opt
     },
   })
 
+  // The series of each method, route and status, found once: prom-client would otherwise hash the labels twice on
+  // every request. There are as many as routes × methods × statuses, a bounded number.
+  const series = new Map<string, { count: Counter.Internal; duration: Histogram.Internal<string> }>()
   // Callback-style: every request runs it, and an async hook costs each a promise and a microtask more.
   app.addHook('onResponse', (request, reply, done) => {
     // The route's pattern, not the path, so that ids do not make a time series each.
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }
-    requests.inc(labels)
-    latency.observe(labels, reply.elapsedTime / 1000)
+    const route = request.routeOptions.url ?? 'unmatched'
+    const key = `${request.method} ${reply.statusCode} ${route}`
+    let found = series.get(key)
+    if (!found) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) }
+      found = { count: requests.labels(labels), duration: latency.labels(labels) }
+      series.set(key, found)
+    }
+    found.count.inc()
+    found.duration.observe(reply.elapsedTime / 1000)
     done()
   })
 
