@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { LogUnavailableError } from './port.js'
 import type { PostgresHost, PostgresHosts } from './postgres-hosts.js'
 
 // The primary among the hosts a connection string names, and the connections to it. The primary is the host that
@@ -18,7 +19,7 @@ export interface PostgresPrimaryOptions {
 }
 
 /** The primary was lost during a query: what the query did is not known. */
-export class PrimaryLostError extends Error {
+export class PrimaryLostError extends LogUnavailableError {
   constructor(host: string, cause: unknown) {
     super(
       `the connection to the PostgreSQL primary ${host} was lost (${messageOf(cause)}): an append in flight may or may not ` +
@@ -30,7 +31,7 @@ export class PrimaryLostError extends Error {
 }
 
 /** No host answered as the primary (e.g. during a failover, before the standby is promoted). */
-export class NoPrimaryError extends Error {
+export class NoPrimaryError extends LogUnavailableError {
   constructor(reasons: string[]) {
     super(`no PostgreSQL primary among the hosts: ${reasons.join('; ')}`)
     this.name = 'NoPrimaryError'

@@ -76,7 +76,8 @@ const types: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 }
 
-const columns = 'position, event_id, stream, version, type, type_version, data, metadata, time'
+/** The columns of an EventRow. */
+export const eventColumns = 'position, event_id, stream, version, type, type_version, data, metadata, time'
 
 export class PostgresEventLog implements EventLog {
   /** The connections to the primary, which the log's job queue (src/platform/jobs/postgres-queue.ts) shares. */
@@ -231,7 +232,7 @@ export class PostgresEventLog implements EventLog {
   async readStream(stream: string): Promise<RecordedEvent[]> {
     const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-stream',
-      text: `SELECT ${columns} FROM events WHERE stream = $1 ORDER BY version`,
+      text: `SELECT ${eventColumns} FROM events WHERE stream = $1 ORDER BY version`,
       values: [stream],
     })
     return rows.map((row) => toRecorded(row, this.versions))
@@ -240,7 +241,7 @@ export class PostgresEventLog implements EventLog {
   async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
     const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-all',
-      text: `SELECT ${columns} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+      text: `SELECT ${eventColumns} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
       values: [fromPosition, limit],
     })
     return rows.map((row) => toRecorded(row, this.versions))
