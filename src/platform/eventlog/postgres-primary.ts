@@ -14,6 +14,8 @@ import type { PostgresHost, PostgresHosts } from './postgres-hosts.js'
 export interface PostgresPrimaryOptions {
   types: pg.CustomTypesConfig
   maxConnections: number
+  /** How long a query may go unanswered before it fails as a lost primary. */
+  queryTimeoutMs: number
   /** Called when an idle connection fails. */
   onConnectionError: (error: unknown) => void
 }
@@ -55,9 +57,14 @@ export class PostgresPrimary {
     private readonly options: PostgresPrimaryOptions,
   ) {
     const connectionTimeoutMillis = hosts.connectTimeoutMs
+    // A host that keeps the connection but stops answering (stalled, or cut off without a reset) would hold a query,
+    // and the request waiting on it, for ever: past the bound the query fails, which drops the pool and sends the
+    // next query looking for the primary again. Keepalives let the system find such a connection dead while it is
+    // idle (the one that listens, mostly).
+    const bounds = { connectionTimeoutMillis, query_timeout: options.queryTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 10_000 }
     this.Client = class extends pg.Client {
       constructor(config: pg.ClientConfig) {
-        super({ ...config, connectionTimeoutMillis })
+        super({ ...config, ...bounds })
       }
     }
   }

@@ -54,6 +54,9 @@ export interface PostgresEventLogOptions {
   pollIntervalMs?: number
   /** The most connections appends and reads use at once (10 by default), besides the one that listens. */
   maxConnections?: number
+  /** How long a query may go unanswered before it fails as a lost primary (PrimaryLostError): 10 s by default, far
+   *  beyond what any of the log's queries takes, even waiting for other appends or a synchronous standby. */
+  queryTimeoutMs?: number
 }
 
 /** What lod_append_batch answers for each append (postgres-schema.ts). */
@@ -117,6 +120,7 @@ export class PostgresEventLog implements EventLog {
     this.primary = new PostgresPrimary(parsePostgresHosts(options.connectionString), {
       types,
       maxConnections: options.maxConnections ?? 10,
+      queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
       onConnectionError: this.onConnectionError,
     })
     this.watch = new CommitWatch({
