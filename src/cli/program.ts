@@ -145,7 +145,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option('-t, --type <type>', 'only this event type (repeatable)', collect)
     .option('-s, --stream <stream>', 'only this stream, or the streams of this id (repeatable)', collect)
     .option('--json', 'one JSON object per line')
-    .option('--interval <ms>', 'how often --follow looks for new events', positiveInteger, 250)
+    .option('--interval <ms>', 'how often --follow looks for new events (on PostgreSQL, besides being notified of them)', positiveInteger, 250)
     .option(...dataDirOption)
     .action(async (options: { lines: number; follow?: boolean; type?: string[]; stream?: string[]; json?: boolean; interval: number; dataDir?: string }) => {
       const { tail } = await import('./tail.js')
