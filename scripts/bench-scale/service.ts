@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto'
-import { instanceStatusCodes } from '../../src/instances/statuses.js'
 import { measure, type Load } from '../bench/measure.js'
 import type { ChildServer } from '../bench/servers.js'
+import { registerInstance, statusUpdates } from '../bench/status-updates.js'
 import { sequential, type Latency } from './latency.js'
 
 // What one log size is measured by, against a running service: appends (status updates of one instance, sent
@@ -19,34 +18,21 @@ export interface Probes {
   list: Probe
 }
 
-// Statuses a service VM may set, in a cycle so that consecutive updates differ.
-const cycle = instanceStatusCodes.filter((code) => code !== '5' && code !== '6')
-
 export async function probe(service: ChildServer, token: string, userInstances: string[], seconds: number): Promise<Probes> {
   const headers = { authorization: `Token ${token}`, 'content-type': 'application/json' }
-  // A record registered through the status family: no reactor job follows it, only its status updates.
-  const id = randomUUID()
-  const registered = await fetch(`${service.url}/api/lambda_instances/`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ uuid: id, name: 'scale-probe', instance_info: '{}', status: '2' }),
-  })
-  if (registered.status !== 202) throw new Error(`register: ${registered.status} ${await registered.text()}`)
-  let n = 0
-  const status = () => JSON.stringify({ status: cycle[n++ % cycle.length], failure_message: '' })
+  const appendLoad = statusUpdates([await registerInstance(service.url, headers, 'scale-probe')], headers)
   const detailsPath = (i: number) => `/api/lambda-instances/${userInstances[i % userInstances.length]}/`
   const listPath = '/api/lambda-instances/?limit=10'
   const count = 300
   const get = (path: string) => fetch(`${service.url}${path}`, { headers })
 
-  const appendLoad: Load = { method: 'POST', path: `/api/lambda_instances/${id}/status/`, headers, body: status }
   let next = 0
   const detailsLoad: Load = { method: 'GET', path: detailsPath(0), headers, nextPath: () => detailsPath(next++) }
   const listLoad: Load = { method: 'GET', path: listPath, headers }
   const run = async (load: Load) => (await measure(service, load, seconds, 10)).rps
 
   const append = {
-    latency: await sequential(count, () => fetch(`${service.url}${appendLoad.path}`, { method: 'POST', headers, body: status() })),
+    latency: await sequential(count, () => fetch(`${service.url}${appendLoad.path}`, { method: 'POST', headers, body: appendLoad.body!() })),
     rps: await run(appendLoad),
   }
   const details = { latency: await sequential(count * 3, (i) => get(detailsPath(i))), rps: await run(detailsLoad) }

@@ -4,16 +4,19 @@ import { instanceStatusView, type InstanceStatusCode } from '../../src/instances
 import { pagination } from '../../src/platform/http/pagination.js'
 
 // The baseline: the benchmarked endpoints as a plain Fastify + better-sqlite3 CRUD service. One row per
-// instance, updated in place; every update is its own durable commit (WAL, synchronous=FULL); prepared
-// statements; the same JSON as the service (status views, pagination links). It keeps no applications, so its
-// details and list answer `applications: []` and `running_app: false` without a query: that only makes it faster.
+// instance, updated in place; every update is its own commit in WAL mode, durable (synchronous=FULL: fsync'd
+// before the reply) or not (CRUD_SYNCHRONOUS=NORMAL: a crash may lose the last commits); prepared statements;
+// the same JSON as the service (status views, pagination links). It keeps no applications, so its details and
+// list answer `applications: []` and `running_app: false` without a query: that only makes it faster.
 
 const port = Number(process.env.PORT ?? 0)
 const token = process.env.CRUD_TOKEN ?? 'token'
 const owner = process.env.CRUD_OWNER ?? 'owner'
 const db = new Database(process.env.CRUD_DB ?? ':memory:')
 db.pragma('journal_mode = WAL')
-db.pragma('synchronous = FULL')
+const synchronous = process.env.CRUD_SYNCHRONOUS ?? 'FULL'
+if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw new Error(`CRUD_SYNCHRONOUS must be FULL or NORMAL, got ${synchronous}`)
+db.pragma(`synchronous = ${synchronous}`)
 db.exec(`CREATE TABLE IF NOT EXISTS instances (
   id TEXT PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, failure_message TEXT NOT NULL,
   instance_info TEXT NOT NULL, created_position INTEGER NOT NULL);

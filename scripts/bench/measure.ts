@@ -8,7 +8,7 @@ export interface Load {
   headers: Record<string, string>
   /** A new body for every request (status updates must differ from the current status). */
   body?: () => string
-  /** A new path for every request (reads that go round the instances). */
+  /** A new path for every request (requests that go round the instances); called before body(). */
   nextPath?: () => string
 }
 
@@ -45,8 +45,8 @@ export async function measure(target: Target, load: Load, seconds: number, conne
         ...((body || nextPath) && {
           setupRequest: (request: autocannon.Request) => ({
             ...request,
-            ...(body && { body: body() }),
             ...(nextPath && { path: nextPath() }),
+            ...(body && { body: body() }),
           }),
         }),
       },

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -9,6 +9,8 @@ export interface ChildServer {
   url: string
   /** The line the server printed when it began to listen. */
   banner: string
+  /** The file its standard output goes to (its log, at the level it runs). */
+  outputFile: string
   child: ChildProcess
   dataDir: string
   /** CPU time the server has used so far, in ms (Linux; 0 elsewhere). */
@@ -38,7 +40,7 @@ const ticksPerSecond = (() => {
 })()
 
 /** utime + stime of a process, from /proc (taskset execs node, so the pid is node's). */
-function cpuMsOf(pid: number | undefined): number {
+export function cpuMsOf(pid: number | undefined): number {
   const file = `/proc/${pid}/stat`
   if (pid === undefined || !existsSync(file)) return 0
   const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ')
@@ -53,16 +55,43 @@ function memoryOf(pid: number | undefined): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') }
 }
 
-/** Resolves with the URL a server prints ("listening on http://…") and that line. */
+/** Resolves with the URL a server prints ("listening on http://…") and that line. What it prints after is read and
+ *  dropped: a server that logs every request would otherwise fill this process's memory. */
 export function listening(child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
   return new Promise((resolve, reject) => {
     let seen = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       seen += chunk.toString()
       const match = /^.*listening on (http:\/\/[\d.]+:\d+).*$/m.exec(seen)
-      if (match) resolve({ url: match[1]!, banner: match[0] })
-    })
+      if (!match) return
+      child.stdout!.off('data', read)
+      resolve({ url: match[1]!, banner: match[0] })
+    }
+    child.stdout!.on('data', read)
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening:\n${seen}`)))
+  })
+}
+
+/**
+ * Resolves with the URL a server prints ("listening on http://…") in its output file, and that line. The output
+ * goes to a file, as a user's log would: a pipe would make the load generator's core copy every log line.
+ */
+export function listeningIn(outputFile: string, child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
+  return new Promise((resolve, reject) => {
+    const read = () => readFileSync(outputFile, 'utf8')
+    const poll = setInterval(() => {
+      const match = /^.*listening on (http:\/\/[\d.]+:\d+).*$/m.exec(read())
+      if (match) {
+        clearInterval(poll)
+        child.off('exit', exited)
+        resolve({ url: match[1]!, banner: match[0] })
+      }
+    }, 50)
+    const exited = (code: number | null) => {
+      clearInterval(poll)
+      reject(new Error(`${name} exited with ${code} before listening:\n${read()}`))
+    }
+    child.once('exit', exited)
   })
 }
 
@@ -70,15 +99,19 @@ export async function startChild(script: string, env: Record<string, string>, op
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'lod-bench-'))
   const args = [...(options.nodeArgs ?? []), '--import', 'tsx', script, ...(script.endsWith('cli.ts') ? ['serve'] : [])]
   const [cmd, argv] = command(args, options.core)
+  const outputFile = join(dataDir, 'output.log')
+  const output = openSync(outputFile, 'w')
+  // The configuration is the caller's: a server at its defaults is what a user runs.
   const child = spawn(cmd, argv, {
-    // Reactors off: a benchmark measures the API, not provisioning jobs against the embedded ~okeanos.
-    env: { ...process.env, PORT: '0', LOD_DATA_DIR: dataDir, LOD_LOG_LEVEL: 'silent', LOD_REACTORS: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: '0', LOD_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', output, 'inherit'],
   })
-  const { url, banner } = await listening(child, script)
+  closeSync(output)
+  const { url, banner } = await listeningIn(outputFile, child, script)
   return {
     url,
     banner,
+    outputFile,
     child,
     dataDir,
     cpuMs: () => cpuMsOf(child.pid),

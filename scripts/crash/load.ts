@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { seeded } from '../bench-scale/generate.js'
 import { nextCommand, type Command } from './commands.js'
-import type { CrashServer } from './server.js'
+import type { CrashNodes } from './nodes.js'
 
-// The load generator: workers send commands to whichever server is up. A 2xx acknowledges a command, a 4xx
-// refuses it; anything else (the server was killed under the request, or a 5xx) leaves it unknown, and it is
-// sent again, with the same key and body, until it has a definite answer.
+// The load generator: workers send commands to the nodes that are up, in turn (nodes.ts). A 2xx acknowledges a
+// command, a 4xx refuses it; anything else (the node was killed under the request, or a 5xx) leaves it unknown,
+// and it is sent again, with the same key and body, until it has a definite answer.
 
 export interface LoadOptions {
   token: string
@@ -28,7 +28,7 @@ export class Load {
   private inFlight = 0
 
   constructor(
-    private readonly server: CrashServer,
+    private readonly nodes: Pick<CrashNodes, 'url'>,
     private readonly options: LoadOptions,
   ) {}
 
@@ -60,7 +60,7 @@ export class Load {
   }
 
   private async send(command: Command): Promise<void> {
-    const url = await this.server.url()
+    const url = await this.nodes.url()
     let response: Response
     let body: string
     try {
@@ -76,7 +76,8 @@ export class Load {
       })
       body = await response.text()
     } catch {
-      // No answer: killed, or not up yet. Its effect, if any, is in the log; the retry finds it by its key.
+      // No answer: killed, or not up yet. Its effect, if any, is in the log; the retry (on another node, if one is
+      // up) finds it by its key.
       this.unanswered++
       this.retries.push(command)
       await sleep(10)

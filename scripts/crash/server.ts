@@ -8,9 +8,11 @@ export class CrashServer {
   private child: ChildProcess | undefined
   private up!: Promise<string>
   private markUp!: (url: string) => void
+  private listening = false
   kills = 0
 
   constructor(
+    readonly dataDir: string,
     private readonly env: Record<string, string>,
     private readonly cwd = process.cwd(),
   ) {
@@ -22,14 +24,20 @@ export class CrashServer {
     return this.up
   }
 
+  /** Started, not killed or stopped since. */
+  isUp(): boolean {
+    return this.listening
+  }
+
   async start(): Promise<string> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
       cwd: this.cwd,
-      env: { ...process.env, PORT: '0', LOD_LOG_LEVEL: 'silent', ...this.env },
+      env: { ...process.env, PORT: '0', LOD_LOG_LEVEL: 'silent', ...this.env, LOD_DATA_DIR: this.dataDir },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
     this.child = child
     const { url } = await listening(child, 'lod serve')
+    this.listening = true
     this.markUp(url)
     return url
   }
@@ -56,6 +64,7 @@ export class CrashServer {
   }
 
   private down(): void {
+    this.listening = false
     this.up = new Promise((resolve) => (this.markUp = resolve))
   }
 }

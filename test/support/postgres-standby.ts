@@ -1,8 +1,7 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import { asPostgres, givePostgres, initdb, requirePostgres, stopWhenGone, superuser } from './postgres.js'
+import { asPostgres, givePostgres, initdb, ownClusterDir, superuser } from './postgres.js'
 
 // A PostgreSQL primary with a synchronous hot standby, for the failover tests: a pair of their own (the run's shared
 // cluster is never failed over), durable as in production (fsync on), each server on a Unix socket dir of its own.
@@ -33,10 +32,7 @@ export interface PrimaryAndStandby {
 }
 
 export async function startPrimaryAndStandby(): Promise<PrimaryAndStandby> {
-  requirePostgres()
-  const dir = mkdtempSync(join(tmpdir(), 'lod-test-failover-'))
-  stopWhenGone(process.pid, dir)
-  givePostgres(dir)
+  const dir = ownClusterDir('lod-test-failover-')
   const primary = { socketDir: join(dir, 'primary-socket'), port: 5432 }
   const standby = { socketDir: join(dir, 'standby-socket'), port: 5433 }
   const [primaryData, standbyData] = [join(dir, 'primary'), join(dir, 'standby')]

@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn } from 'node:child_process'
-import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -26,7 +26,11 @@ let databases = 0
 /** A new, empty database in this run's PostgreSQL: its connection string. */
 export async function freshPostgresDatabase(): Promise<string> {
   const socketDir = await (cluster ??= clusterOfThisRun())
-  const name = `test_${process.pid}_${++databases}`
+  return createDatabase(socketDir, `test_${process.pid}_${++databases}`)
+}
+
+/** A new, empty database `name` in the cluster listening in `socketDir`: its connection string. */
+export async function createDatabase(socketDir: string, name: string): Promise<string> {
   const admin = new pg.Client({ host: socketDir, user: superuser, database: 'postgres' })
   await admin.connect()
   try {
@@ -81,6 +85,16 @@ async function startCluster(dir: string, owner: number): Promise<void> {
     ].join('\n') + '\n',
   )
   await asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
+}
+
+/** A temp dir for a cluster of a test's (or a script's) own, given to the postgres user when this is root, and
+ *  stopped and removed once this process is gone, if nobody did before. */
+export function ownClusterDir(prefix: string): string {
+  requirePostgres()
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  stopWhenGone(process.pid, dir)
+  givePostgres(dir)
+  return dir
 }
 
 /** initdb refuses to run as root: a cluster is then the postgres user's, in a dir it owns. */
