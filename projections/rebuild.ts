@@ -31,6 +31,9 @@ export interface RebuildOptions {
   threads?: number
   /** The service's read models, for the threads beyond this one. */
   registry?: ReadModelRegistry
+  /** Brings the reader's file up to the log's head when it is a copy of a log kept elsewhere (PostgreSQL:
+   *  src/platform/eventlog/sqlite-copy.ts): a live rebuild calls it whenever it looks at the head. */
+  catchUp?: () => Promise<unknown>
 }
 
 const fillOptions = (options: RebuildOptions, batchSize: number, events: number): FillOptions => ({
@@ -150,28 +153,34 @@ export async function rebuildLive(
   const batchSize = options.batchSize ?? 10_000
   const db = openReadModelDb(readModelsPath)
   db.pragma(`cache_size = ${fillCacheKib}`)
+  const logHead = async () => {
+    await options.catchUp?.()
+    return reader.head()
+  }
   let release: (() => void) | undefined
   let swapped = false
   try {
     release = claim(db, projections.map((p) => p.name))
     db.transaction(() => projections.forEach((projection) => createBareTables(db, projection, rebuildTable))).immediate()
-    let total = reader.head()
+    let total = await logHead()
     let position = await fillTables(db, reader, projections, rebuildTable, total, fillOptions(options, batchSize, total))
     // The rest, what the service appended meanwhile, event by event: the tables are no longer a fold's alone.
     const filler = fillerFor(db, projections, rebuildTable, { byEvent: true })
-    total = reader.head()
+    total = await logHead()
     while (total - position > batchSize) {
       position = await applyRange(db, reader, filler, position, total, {
         batchSize,
         signal: options.signal,
         onBatch: (done) => options.onProgress?.({ done, total }),
       })
-      total = reader.head()
+      total = await logHead()
     }
     const save = saveCheckpointStatement(db)
-    position = db.transaction(() => {
+    // Not db.transaction(): the head of a log kept elsewhere is awaited inside it.
+    db.exec('BEGIN IMMEDIATE')
+    try {
       // The service's runner cannot write from here on: what the log holds now is all it may have applied.
-      const head = reader.head()
+      const head = await logHead()
       for (let reached = position, next = filler.fill(reader, reached, head, batchSize); next !== reached; next = filler.fill(reader, reached, head, batchSize))
         reached = next
       for (const projection of projections) {
@@ -182,8 +191,12 @@ export async function rebuildLive(
         db.exec(projection.ddl(liveTable))
         save.run(projection.name, projection.version, head)
       }
-      return head
-    }).immediate()
+      db.exec('COMMIT')
+      position = head
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK')
+      throw error
+    }
     swapped = true
     options.onProgress?.({ done: position, total: position })
     return { projections: projections.map((p) => p.name), position, events: position, seconds: (performance.now() - started) / 1000 }

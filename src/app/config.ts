@@ -1,5 +1,5 @@
 import envSchema from 'env-schema'
-import { Type, type Static } from 'typebox'
+import { Type, type Static, type TObject } from 'typebox'
 import { ConfigError, configProblems } from './config-errors.js'
 
 // Configuration comes from environment variables only, validated at start (README "Configuration").
@@ -94,15 +94,19 @@ export const ConfigSchema = Type.Object({
 })
 export type Config = Static<typeof ConfigSchema>
 
-/** Throws a ConfigError saying, for every bad variable, what it must be and what it was. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  let config: Config
+/** The variables of `schema`, with their defaults; a ConfigError says, for every bad one, what it must be and what it was. */
+function validated<S extends TObject>(schema: S, env: NodeJS.ProcessEnv): Static<S> {
   try {
-    config = envSchema<Config>({ schema: ConfigSchema, data: env, env: false, dotenv: false })
+    return envSchema<Static<S>>({ schema, data: env, env: false, dotenv: false })
   } catch (error) {
-    const problems = configProblems(ConfigSchema.properties, (error as { errors?: [] }).errors ?? [], env)
+    const problems = configProblems(schema.properties, (error as { errors?: [] }).errors ?? [], env)
     throw problems.length > 0 ? new ConfigError(problems) : error
   }
+}
+
+/** Throws a ConfigError saying, for every bad variable, what it must be and what it was. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const config = validated(ConfigSchema, env)
   // A key made beside each node's data would seal what one node keeps so that no other can open it.
   if (config.LOD_DATABASE_URL !== undefined && config.LOD_SECRET_KEY === undefined)
     throw new ConfigError(['LOD_SECRET_KEY must be set with LOD_DATABASE_URL (every node seals the shared secret store with it), got nothing'])
@@ -118,4 +122,13 @@ export function checkReactorsConfig(config: Config): void {
       : []),
   ]
   if (problems.length > 0) throw new ConfigError(problems)
+}
+
+const LogLocationSchema = Type.Pick(ConfigSchema, ['LOD_DATABASE_URL'])
+
+/** Which log the operator's commands (src/cli) read, as the service chooses it: the PostgreSQL of LOD_DATABASE_URL,
+ *  checked as loadConfig checks it, or (undefined) the SQLite file of the data directory. They append nothing and
+ *  open no secret, so they need no LOD_SECRET_KEY, and the service's other settings are not theirs to check. */
+export function loadDatabaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  return validated(LogLocationSchema, env).LOD_DATABASE_URL
 }

@@ -1,8 +1,6 @@
 import { history, type HistoryEntry, type StatusName } from '../audit/history.js'
-import { SqliteEventReader } from '../platform/eventlog/sqlite-reader.js'
-import { domainEventVersions } from '../app/stores.js'
-import { dataDir } from './data-dir.js'
 import { UsageError, type Io } from './io.js'
+import { openCommandLog, type CommandLog } from './log.js'
 import { table } from './table.js'
 
 // `lod audit <instance-id|app-id>`: what happened to one instance or application, who asked, and what ~okeanos
@@ -11,10 +9,10 @@ import { table } from './table.js'
 const streamKinds = ['instance', 'app'] as const
 
 /** The stream an id names: a stream name as is, or the first of instance-<id>, app-<id> that holds events. */
-function findStream(reader: SqliteEventReader, id: string) {
+async function findStream(log: CommandLog, id: string) {
   const candidates = streamKinds.some((kind) => id.startsWith(`${kind}-`)) ? [id] : streamKinds.map((kind) => `${kind}-${id.toLowerCase()}`)
   for (const stream of candidates) {
-    const events = reader.stream(stream)
+    const events = await log.stream(stream)
     if (events.length > 0) return { stream, events }
   }
   throw new UsageError(`No instance or application ${id} in the event log.`, 1)
@@ -32,10 +30,10 @@ function actorText(entry: HistoryEntry): string {
   return entry.actor_name ? `${entry.actor_name} (${entry.actor})` : entry.actor
 }
 
-export function audit(io: Io, id: string, options: { json?: boolean; dataDir?: string }): number {
-  const reader = new SqliteEventReader(dataDir(io, options.dataDir).events, domainEventVersions)
+export async function audit(io: Io, id: string, options: { json?: boolean; dataDir?: string }): Promise<number> {
+  const log = await openCommandLog(io, options.dataDir)
   try {
-    const { stream, events } = findStream(reader, id)
+    const { stream, events } = await findStream(log, id)
     const entries = history(events)
     if (options.json) {
       io.out(JSON.stringify({ stream, events: entries }, null, 2))
@@ -47,6 +45,6 @@ export function audit(io: Io, id: string, options: { json?: boolean; dataDir?: s
     for (const line of table(['time', 'event', 'actor', 'status', 'failure message'], rows)) io.out(line)
     return 0
   } finally {
-    reader.close()
+    await log.close()
   }
 }

@@ -100,7 +100,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option(...dataDirOption)
     .action(async (id: string, options: { json?: boolean; dataDir?: string }) => {
       const { audit } = await import('./audit.js')
-      done(audit(io, id, options))
+      done(await audit(io, id, options))
     })
 
   program
@@ -133,7 +133,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option(...dataDirOption)
     .action(async (options: { dataDir?: string }) => {
       const { status } = await import('./projections.js')
-      done(status(io, options))
+      done(await status(io, options))
     })
 
   const events = program.command('events').description('The event log')
@@ -145,7 +145,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option('-t, --type <type>', 'only this event type (repeatable)', collect)
     .option('-s, --stream <stream>', 'only this stream, or the streams of this id (repeatable)', collect)
     .option('--json', 'one JSON object per line')
-    .option('--interval <ms>', 'how often --follow looks for new events', positiveInteger, 250)
+    .option('--interval <ms>', 'how often --follow looks for new events (on PostgreSQL, besides being notified of them)', positiveInteger, 250)
     .option(...dataDirOption)
     .action(async (options: { lines: number; follow?: boolean; type?: string[]; stream?: string[]; json?: boolean; interval: number; dataDir?: string }) => {
       const { tail } = await import('./tail.js')
@@ -169,7 +169,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option(...dataDirOption)
     .action(async (options: { json?: boolean; dataDir?: string }) => {
       const { verify } = await import('./verify.js')
-      done(verify(io, options))
+      done(await verify(io, options))
     })
 
   return program

@@ -1,14 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { SqliteEventReader, type EventFilter, type StoredEvent } from '../platform/eventlog/sqlite-reader.js'
-import { domainEventVersions } from '../app/stores.js'
+import type { RecordedEvent } from '../platform/eventlog/port.js'
+import type { EventFilter } from '../platform/eventlog/sqlite-reader.js'
 import { applicationCategory, applicationStream } from '../applications/events.js'
 import { instanceCategory, instanceStream } from '../instances/events.js'
 import { inCategory } from '../platform/streams.js'
-import { dataDir } from './data-dir.js'
 import type { Io } from './io.js'
+import { openCommandLog } from './log.js'
 
 // `lod events tail [--follow] [--type …] [--stream …]`: the last events of the log, then (with --follow) each new
-// one as it is committed, read from the log file by polling, so it works beside a running service.
+// one as it is committed, as the log tells of it (sqlite-log.ts, postgres-log.ts), so it works beside a running
+// service.
 
 export interface TailOptions {
   lines: number
@@ -27,7 +27,7 @@ function streamsOf(values: readonly string[] | undefined): string[] {
   )
 }
 
-function line(event: StoredEvent, json: boolean): string {
+function line(event: RecordedEvent, json: boolean): string {
   if (json)
     return JSON.stringify({
       position: event.position,
@@ -44,23 +44,15 @@ function line(event: StoredEvent, json: boolean): string {
 }
 
 export async function tail(io: Io, options: TailOptions): Promise<number> {
-  const reader = new SqliteEventReader(dataDir(io, options.dataDir).events, domainEventVersions)
+  const log = await openCommandLog(io, options.dataDir, { pollIntervalMs: options.intervalMs })
   const filter: EventFilter = { types: options.type ?? [], streams: streamsOf(options.stream) }
   const json = options.json ?? false
   try {
-    const page = 1000
-    let position = reader.head()
-    for (const event of reader.last(options.lines, position, filter)) io.out(line(event, json))
-    while (options.follow && !io.signal.aborted) {
-      // Up to the head read first: an event committed meanwhile is left for the next poll, never skipped.
-      const head = reader.head()
-      const events = reader.select(position, head, page, filter)
-      for (const event of events) io.out(line(event, json))
-      position = events.length === page ? events[page - 1]!.position : head
-      if (events.length < page) await sleep(options.intervalMs, undefined, { signal: io.signal }).catch(() => undefined)
-    }
+    const head = await log.head()
+    for (const event of await log.last(options.lines, head, filter)) io.out(line(event, json))
+    if (options.follow) await log.follow(head, filter, (event) => io.out(line(event, json)), io.signal)
     return 0
   } finally {
-    reader.close()
+    await log.close()
   }
 }

@@ -1,22 +1,34 @@
 import { existsSync } from 'node:fs'
-import { compareWithRebuild } from '../../projections/compare.js'
+import { openComparison, type ComparisonReport } from '../../projections/compare.js'
 import { checkLog } from '../platform/eventlog/invariants.js'
-import { SqliteEventReader } from '../platform/eventlog/sqlite-reader.js'
 import { domainEventVersions, eventSchemas, readModels } from '../app/stores.js'
-import { dataDir } from './data-dir.js'
 import type { Io } from './io.js'
+import { openCommandLog, type LogFile } from './log.js'
 
 // `lod verify`: the log's invariants, then each read model against a fresh rebuild. Exit code 1 on any
-// difference, so that it can run from cron or CI.
+// difference, so that it can run from cron or CI. On PostgreSQL: the log every node shares, and this node's read
+// models.
 
-export function verify(io: Io, options: { json?: boolean; dataDir?: string }): number {
-  const files = dataDir(io, options.dataDir)
-  const reader = new SqliteEventReader(files.events, domainEventVersions)
+/** The read models of `path` against fresh rebuilds, at the checkpoints they hold when this starts. */
+async function compareLive(file: LogFile, path: string): Promise<ComparisonReport> {
+  const comparison = openComparison(path)
   try {
-    const log = checkLog(reader, eventSchemas, domainEventVersions)
-    const readModelsReport = existsSync(files.readModels)
-      ? compareWithRebuild(reader, files.readModels, readModels)
-      : { compared: [], differences: [], problems: [{ projection: '*', detail: `no read models at ${files.readModels}` }] }
+    // A copy of a log kept elsewhere may be behind the checkpoints of a service still running.
+    await file.catchUp()
+    return comparison.compare(file.reader, readModels)
+  } finally {
+    comparison.close()
+  }
+}
+
+export async function verify(io: Io, options: { json?: boolean; dataDir?: string }): Promise<number> {
+  const commandLog = await openCommandLog(io, options.dataDir)
+  try {
+    const file = await commandLog.file()
+    const readModelsReport = existsSync(commandLog.readModels)
+      ? await compareLive(file, commandLog.readModels)
+      : { compared: [], differences: [], problems: [{ projection: '*', detail: `no read models at ${commandLog.readModels}` }] }
+    const log = checkLog(file.reader, eventSchemas, domainEventVersions)
     const ok = log.problems.length === 0 && readModelsReport.differences.length === 0 && readModelsReport.problems.length === 0
     if (options.json) {
       io.out(JSON.stringify({ ok, log, readModels: readModelsReport }, null, 2))
@@ -44,6 +56,6 @@ export function verify(io: Io, options: { json?: boolean; dataDir?: string }): n
     for (const problem of readModelsReport.problems) io.out(`FAIL  read model ${problem.projection}: ${problem.detail}`)
     return ok ? 0 : 1
   } finally {
-    reader.close()
+    await commandLog.close()
   }
 }

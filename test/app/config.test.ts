@@ -1,6 +1,6 @@
 import t from 'tap'
 import { ConfigError } from '../../src/app/config-errors.js'
-import { checkReactorsConfig, loadConfig } from '../../src/app/config.js'
+import { checkReactorsConfig, loadConfig, loadDatabaseUrl } from '../../src/app/config.js'
 
 // A bad variable stops the service with a message that says what it must be and what it was.
 
@@ -83,6 +83,13 @@ t.test('the shared database: a postgres URL, never echoed, and the key every nod
   t.same(problems({ LOD_DATABASE_URL: 'postgresql://lod@db.example/lod' }), [
     'LOD_SECRET_KEY must be set with LOD_DATABASE_URL (every node seals the shared secret store with it), got nothing',
   ])
+})
+
+t.test("the operator's commands: the log's URL checked alike, without the key or the service's other settings", async (t) => {
+  t.equal(loadDatabaseUrl({ LOD_DATABASE_URL: 'postgresql://lod@db.example/lod', PORT: 'not a port' }), 'postgresql://lod@db.example/lod')
+  t.equal(loadDatabaseUrl({}), undefined, 'unset: the SQLite file')
+  const error = t.throws(() => loadDatabaseUrl({ LOD_DATABASE_URL: 'mysql://lod:hunter2@db/lod' })) as ConfigError
+  t.same(error.problems, ['LOD_DATABASE_URL must be a postgres:// or postgresql:// URL, or key=value settings, got a value of 26 characters'])
 })
 
 t.test('a reactor process: its own port, and told where the API and ~okeanos are', async (t) => {

@@ -1,13 +1,10 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { lod, serviceWithData, seedInstances } from '../support/lod.js'
+import { runLod } from '../support/lod-process.js'
 
 // The case blue/green exists for: `lod projections rebuild` in its own process while the service keeps
 // appending. Every status the service acknowledged during the rebuild must be in the read model afterwards, once
 // (checked by comparing with a fresh rebuild), and the service must keep its read model up to date after the swap.
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'lod.js')
 
 t.test('the service keeps appending while another process rebuilds and swaps', async (t) => {
   const h = await serviceWithData(t)
@@ -16,11 +13,7 @@ t.test('the service keeps appending while another process rebuilds and swaps', a
   const startHead = await h.service.log.headPosition()
 
   // Small batches: many transactions for the service's commits to fall between.
-  const child = spawn(process.execPath, [bin, 'projections', 'rebuild', '--batch-size', '50', '-d', h.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout.on('data', (chunk) => (output += chunk))
-  child.stderr.on('data', (chunk) => (output += chunk))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  const { exited, output } = runLod(['projections', 'rebuild', '--batch-size', '50', '-d', h.dataDir])
   let running = true
   void exited.then(() => (running = false))
 
@@ -37,8 +30,8 @@ t.test('the service keeps appending while another process rebuilds and swaps', a
     accepted++
   }
   t.same(refused, [], 'every status update was accepted')
-  t.equal(await exited, 0, output)
-  t.match(output, /Rebuilt instances(, \w+)* from [\d,]+ events/)
+  t.equal(await exited, 0, output())
+  t.match(output(), /Rebuilt instances(, \w+)* from [\d,]+ events/)
   t.ok(accepted > 20, `${accepted} statuses accepted while the rebuild ran`)
 
   const head = await h.service.log.headPosition()

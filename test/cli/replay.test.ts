@@ -1,29 +1,16 @@
 import t from 'tap'
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { statusChanged } from '../support/harness.js'
-import { createdAndStarted, lod, serviceWithData } from '../support/lod.js'
+import { aMomentLater, createdAndStarted, lod, serviceWithData, statusIn } from '../support/lod.js'
 
 // `lod replay --as-of`: the read models as they stood at a past moment, in a new file; the live files untouched.
-
-const statusIn = (file: string, id: string) => {
-  const db = new Database(file, { readonly: true })
-  try {
-    return db.prepare<[string], { status: string }>('SELECT status FROM instances WHERE id = ?').get(id)?.status
-  } finally {
-    db.close()
-  }
-}
 
 t.test('as of a time before a destroy, the instance is still STARTED', async (t) => {
   const h = await serviceWithData(t)
   const id = await createdAndStarted(h)
-  await sleep(5)
-  const beforeDestroy = new Date().toISOString()
-  const position = await h.service.log.headPosition()
-  await sleep(5)
+  const { time: beforeDestroy, position } = await aMomentLater(h)
   t.equal((await h.call('DELETE', `/api/lambda-instances/${id}/`)).statusCode, 202)
   await h.given(id, statusChanged('6'))
   const liveFile = join(h.dataDir, 'read.db')

@@ -37,3 +37,13 @@ export function stopLod(child: ChildProcess): Promise<number | null> {
   child.kill('SIGTERM')
   return exited
 }
+
+/** Starts `lod <args>` (bin/lod.js) to run to its end, as a data command runs beside the service: `exited` resolves
+ *  with its exit code, `output` is what it printed so far (stdout and stderr). */
+export function runLod(args: string[], env: NodeJS.ProcessEnv = process.env): { exited: Promise<number | null>; output(): string } {
+  const child = spawn(process.execPath, [join(root, 'bin', 'lod.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  return { exited: new Promise((resolve) => child.on('exit', resolve)), output: () => output }
+}

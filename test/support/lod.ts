@@ -1,4 +1,6 @@
 import type { Test } from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Database from 'better-sqlite3'
 import { runCli } from '../../src/cli/program.js'
 import { createBody, requestedBy, startHarness, type Harness } from './harness.js'
 import { instanceStream } from '../../src/instances/events.js'
@@ -14,7 +16,10 @@ export interface LodRun {
   lines: string[]
 }
 
-export async function lod(args: string[], options: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<LodRun> {
+export async function lod(
+  args: string[],
+  options: { signal?: AbortSignal; onLine?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
+): Promise<LodRun> {
   const out: string[] = []
   const err: string[] = []
   const code = await runCli(args, {
@@ -25,15 +30,16 @@ export async function lod(args: string[], options: { signal?: AbortSignal; onLin
     err: (line) => err.push(line),
     progress: Object.assign(new (await import('node:stream')).PassThrough(), { isTTY: false }),
     signal: options.signal ?? new AbortController().signal,
-    env: {},
+    env: options.env ?? {},
   })
   return { code, out: out.join('\n'), err: err.join('\n'), lines: out.join('\n').split('\n') }
 }
 
-/** The service with its files in a fresh directory. */
-export async function serviceWithData(t: Test): Promise<Harness & { dataDir: string }> {
+/** The service with its files in a fresh directory; with `postgres`, its log in a fresh PostgreSQL database and
+ *  only its read models there. */
+export async function serviceWithData(t: Test, { postgres = false } = {}): Promise<Harness & { dataDir: string }> {
   const dataDir = tempDir(t)
-  const h = await startHarness(t, { dataDir, synchronous: 'normal', processMetrics: false })
+  const h = await startHarness(t, { dataDir, synchronous: 'normal', processMetrics: false, postgres })
   return Object.assign(h, { dataDir })
 }
 
@@ -69,4 +75,23 @@ export async function seedInstances(h: Harness, owner: string, count: number, st
     ),
   )
   return ids
+}
+
+/** An instance's status code in a read model file (a replay's, say). */
+export function statusIn(file: string, id: string): string | undefined {
+  const db = new Database(file, { readonly: true })
+  try {
+    return db.prepare<[string], { status: string }>('SELECT status FROM instances WHERE id = ?').get(id)?.status
+  } finally {
+    db.close()
+  }
+}
+
+/** A moment between two commits, a little after the last: its time, and the log's position then. */
+export async function aMomentLater(h: Harness): Promise<{ time: string; position: number }> {
+  await sleep(5)
+  const time = new Date().toISOString()
+  const position = await h.service.log.headPosition()
+  await sleep(5)
+  return { time, position }
 }

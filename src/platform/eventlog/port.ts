@@ -129,6 +129,10 @@ export class EventSchemaError extends Error {
   }
 }
 
+/** The log cannot be reached for now (its database has no primary, or the connection to it was lost): no fault of
+ *  the request, and worth retrying in a moment (a failover ends, a connection is opened again). */
+export class LogUnavailableError extends Error {}
+
 /** Receives committed events in position order, in batches. */
 export type EventHandler = (events: RecordedEvent[]) => void
 

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { LogUnavailableError } from './port.js'
 import type { PostgresHost, PostgresHosts } from './postgres-hosts.js'
 
 // The primary among the hosts a connection string names, and the connections to it. The primary is the host that
@@ -13,12 +14,14 @@ import type { PostgresHost, PostgresHosts } from './postgres-hosts.js'
 export interface PostgresPrimaryOptions {
   types: pg.CustomTypesConfig
   maxConnections: number
+  /** How long a query may go unanswered before it fails as a lost primary. */
+  queryTimeoutMs: number
   /** Called when an idle connection fails. */
   onConnectionError: (error: unknown) => void
 }
 
 /** The primary was lost during a query: what the query did is not known. */
-export class PrimaryLostError extends Error {
+export class PrimaryLostError extends LogUnavailableError {
   constructor(host: string, cause: unknown) {
     super(
       `the connection to the PostgreSQL primary ${host} was lost (${messageOf(cause)}): an append in flight may or may not ` +
@@ -30,7 +33,7 @@ export class PrimaryLostError extends Error {
 }
 
 /** No host answered as the primary (e.g. during a failover, before the standby is promoted). */
-export class NoPrimaryError extends Error {
+export class NoPrimaryError extends LogUnavailableError {
   constructor(reasons: string[]) {
     super(`no PostgreSQL primary among the hosts: ${reasons.join('; ')}`)
     this.name = 'NoPrimaryError'
@@ -54,9 +57,14 @@ export class PostgresPrimary {
     private readonly options: PostgresPrimaryOptions,
   ) {
     const connectionTimeoutMillis = hosts.connectTimeoutMs
+    // A host that keeps the connection but stops answering (stalled, or cut off without a reset) would hold a query,
+    // and the request waiting on it, for ever: past the bound the query fails, which drops the pool and sends the
+    // next query looking for the primary again. Keepalives let the system find such a connection dead while it is
+    // idle (the one that listens, mostly).
+    const bounds = { connectionTimeoutMillis, query_timeout: options.queryTimeoutMs, keepAlive: true, keepAliveInitialDelayMillis: 10_000 }
     this.Client = class extends pg.Client {
       constructor(config: pg.ClientConfig) {
-        super({ ...config, connectionTimeoutMillis })
+        super({ ...config, ...bounds })
       }
     }
   }

@@ -54,6 +54,9 @@ export interface PostgresEventLogOptions {
   pollIntervalMs?: number
   /** The most connections appends and reads use at once (10 by default), besides the one that listens. */
   maxConnections?: number
+  /** How long a query may go unanswered before it fails as a lost primary (PrimaryLostError): 10 s by default, far
+   *  beyond what any of the log's queries takes, even waiting for other appends or a synchronous standby. */
+  queryTimeoutMs?: number
 }
 
 /** What lod_append_batch answers for each append (postgres-schema.ts). */
@@ -76,7 +79,8 @@ const types: pg.CustomTypesConfig = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 }
 
-const columns = 'position, event_id, stream, version, type, type_version, data, metadata, time'
+/** The columns of an EventRow. */
+export const eventColumns = 'position, event_id, stream, version, type, type_version, data, metadata, time'
 
 export class PostgresEventLog implements EventLog {
   /** The connections to the primary, which the log's job queue (src/platform/jobs/postgres-queue.ts) shares. */
@@ -116,6 +120,7 @@ export class PostgresEventLog implements EventLog {
     this.primary = new PostgresPrimary(parsePostgresHosts(options.connectionString), {
       types,
       maxConnections: options.maxConnections ?? 10,
+      queryTimeoutMs: options.queryTimeoutMs ?? 10_000,
       onConnectionError: this.onConnectionError,
     })
     this.watch = new CommitWatch({
@@ -231,7 +236,7 @@ export class PostgresEventLog implements EventLog {
   async readStream(stream: string): Promise<RecordedEvent[]> {
     const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-stream',
-      text: `SELECT ${columns} FROM events WHERE stream = $1 ORDER BY version`,
+      text: `SELECT ${eventColumns} FROM events WHERE stream = $1 ORDER BY version`,
       values: [stream],
     })
     return rows.map((row) => toRecorded(row, this.versions))
@@ -240,7 +245,7 @@ export class PostgresEventLog implements EventLog {
   async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
     const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-all',
-      text: `SELECT ${columns} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
+      text: `SELECT ${eventColumns} FROM events WHERE position > $1 ORDER BY position LIMIT $2`,
       values: [fromPosition, limit],
     })
     return rows.map((row) => toRecorded(row, this.versions))

@@ -1,10 +1,14 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Rejection } from '../rejection.js'
-import { IdempotencyKeyReusedError, VersionConflictError } from '../eventlog/port.js'
+import { IdempotencyKeyReusedError, LogUnavailableError, VersionConflictError } from '../eventlog/port.js'
 import { HttpError, type ErrorItem } from './envelope.js'
 
 // Every failure leaves as `{"errors": [{status, detail}]}`: the client's mistakes as 4xx with a message that
-// says what to fix, our own as a 500 that carries the request id and nothing of the internals.
+// says what to fix, our own as a 500 that carries the request id and nothing of the internals. A log out of reach
+// for a moment (a failover, a lost connection) is neither: a 503 to retry after a second.
+
+export const logUnavailableMessage =
+  'The event log cannot be reached for a moment; retry (a command with the same Idempotency-Key, in case it was applied).'
 
 /** What busboy (under @fastify/multipart) throws for a body that is not multipart as announced. */
 const malformedMultipart = /^(Multipart: Boundary not found|Unexpected end of (multipart data|form)|Malformed part header|Part terminated early)/
@@ -61,6 +65,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     } else if (error instanceof VersionConflictError || error instanceof IdempotencyKeyReusedError) {
       status = 409
       errors = [{ status, detail: 'The request conflicted with a concurrent change; retry it.' }]
+    } else if (error instanceof LogUnavailableError) {
+      request.log.warn({ err: error }, 'event log unavailable')
+      status = 503
+      errors = [{ status, detail: logUnavailableMessage }]
+      reply.header('retry-after', '1')
     } else if (error.validation) {
       status = 400
       errors = validationErrors(error)

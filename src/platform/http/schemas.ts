@@ -47,7 +47,7 @@ const errorMeanings: Record<number, string> = {
   429: 'Too many event streams of this owner open (`LOD_SSE_MAX_STREAMS_PER_OWNER`): close one first.',
   500: 'Internal error; the detail carries the request id.',
   502: '~okeanos answered with an error.',
-  503: '~okeanos identity service unavailable.',
+  503: '~okeanos identity service unavailable, or the event log for a moment (a failover): retry after `Retry-After`.',
 }
 
 /** The error replies of a route, each with the error envelope. */
@@ -75,8 +75,8 @@ export const readModelErrors = () => ({
   503: {
     ...ErrorEnvelope,
     description:
-      "~okeanos identity service unavailable, or this node's read models did not reach the position asked for (or " +
-      'the log\'s head) within `LOD_READ_WAIT_MS`: try again after `Retry-After`.',
+      "~okeanos identity service unavailable, the event log for a moment (a failover), or this node's read models " +
+      "did not reach the position asked for (or the log's head) within `LOD_READ_WAIT_MS`: try again after `Retry-After`.",
   },
 })
 
