@@ -20,6 +20,7 @@ const patterns: Record<string, string> = {
   '^https?://[^\\s]+$': 'an http:// or https:// URL',
   '^[A-Za-z0-9+/]{43}=$': '32 bytes in base64 (44 characters ending in "=")',
   '^(postgres(ql)?://\\S+|\\w+=\\S*( +\\w+=\\S*)*)$': 'a postgres:// or postgresql:// URL, or key=value settings',
+  '^\\S{1,200}$': 'a name of 1 to 200 characters without spaces',
 }
 
 export function expectation(schema: JsonSchema): string {

@@ -84,6 +84,19 @@ export const ConfigSchema = Type.Object({
     default: 3600,
     description: 'How long an upload (any request) may take to arrive whole, however steadily it sends; then 408.',
   }),
+  // A worker's name is how the job queue knows what it holds; the default is made in src/app/reactors.ts.
+  LOD_WORKER_NAME: Type.Optional(
+    Type.String({
+      pattern: '^\\S{1,200}$',
+      description: "The reactors' name on the job queue, the same across restarts and unlike any other process's; default: the host's name and LOD_DATA_DIR.",
+    }),
+  ),
+  LOD_JOB_LEASE_MS: Type.Integer({
+    minimum: 1000,
+    maximum: 600_000,
+    default: 30_000,
+    description: 'How long a job stays held without a heartbeat (its process killed) before any other worker takes it over.',
+  }),
   LOD_REACTOR_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Jobs on ~okeanos running at once.' }),
   LOD_REACTOR_POLL_MS: Type.Optional(
     Type.Integer({ minimum: 10, description: 'How often jobs poll ~okeanos while servers change state; default 1000 (100 with the embedded emulator).' }),

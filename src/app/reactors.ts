@@ -1,4 +1,5 @@
 import { hostname } from 'node:os'
+import { resolve } from 'node:path'
 import type { FastifyBaseLogger } from 'fastify'
 import type { JobsAskedFor } from '../platform/eventlog/port.js'
 import type { ReactorSettings } from '../platform/jobs/context.js'
@@ -17,7 +18,7 @@ const defaultImageId = '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539'
 // The reactors: the slices' jobs on ~okeanos, claimed from the log's job queue by the job runner and run with the
 // services they act through.
 
-/** `worker`: the reactors' name on the job queue, the same across restarts (default: the host's name); `leaseMs`:
+/** `worker`: the reactors' name on the job queue, the same across restarts (default: defaultWorkerName); `leaseMs`:
  *  how long a job is held without a heartbeat (default 30 s). */
 export type ReactorOptions = Partial<Omit<ReactorSettings, 'identityUrl' | 'publicUrl'>> & {
   concurrency?: number
@@ -25,7 +26,17 @@ export type ReactorOptions = Partial<Omit<ReactorSettings, 'identityUrl' | 'publ
   leaseMs?: number
 }
 
+/** A worker that starts takes back what its name held, as the jobs of its killed self: two processes at once must
+ *  not share a name, and one started again should get its own back, not wait for the leases to expire. Nodes each
+ *  have their own data directory, so the host's name with the directory's path tells the processes of one host
+ *  apart and stays the same across restarts. Without a data directory (read models in memory) the host's name. */
+export function defaultWorkerName(dataDir: string | undefined): string {
+  return dataDir === undefined ? hostname() : `${hostname()}:${resolve(dataDir)}`
+}
+
 export interface ReactorDeps {
+  /** Where this process keeps its read models (undefined: in memory). */
+  dataDir: string | undefined
   instanceServices: InstanceServices
   applicationServices: ApplicationServices
   secrets: SecretStore
@@ -57,7 +68,7 @@ export function reactorRunner(deps: ReactorDeps, settings: ReactorOptions, publi
     ],
     queue: deps.queue,
     asks: deps.asks,
-    worker: settings.worker ?? hostname(),
+    worker: settings.worker ?? defaultWorkerName(deps.dataDir),
     ...(settings.leaseMs !== undefined && { leaseMs: settings.leaseMs }),
     runtime: {
       secrets: deps.secrets,

@@ -65,6 +65,8 @@ function serviceOptions(config: Config, emulator: Emulator | undefined): Service
       keepAliveMs: config.LOD_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
     },
     reactors: {
+      ...(config.LOD_WORKER_NAME !== undefined && { worker: config.LOD_WORKER_NAME }),
+      leaseMs: config.LOD_JOB_LEASE_MS,
       concurrency: config.LOD_REACTOR_CONCURRENCY,
       buildTimeoutMs: config.LOD_BUILD_TIMEOUT_SECONDS * 1000,
       masterImageId: config.LOD_MASTER_IMAGE_ID,

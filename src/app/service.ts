@@ -217,6 +217,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     async startReactors(publicUrl) {
       if (service.reactors) return
       const deps = {
+        dataDir: options.dataDir,
         instanceServices,
         applicationServices,
         secrets,

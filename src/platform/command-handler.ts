@@ -74,16 +74,18 @@ export class CommandHandler<C, E extends { type: string; data: unknown }, S> {
     }
   }
 
-  /** The current state of a stream, through the cache. */
+  /** The current state of a stream, read from the log: other processes may have appended to it since the cache
+   *  was filled, and a job that checks where the stream stands (is the instance still to be destroyed?) acts on
+   *  the answer without an append's version check. What it reads refreshes the cache. */
   async load(stream: string): Promise<{ version: number; state: S }> {
-    const cached = this.cache.get(stream)
-    if (cached) return cached
     const recorded = await this.log.readStream(stream)
     const state = recorded.reduce((s, e) => this.decider.evolve(s, { type: e.type, data: e.data } as E), this.decider.initialState())
     const loaded = { version: recorded.length - 1, state }
     // A decision taken while we were reading is newer than what we read.
-    if (!this.cache.has(stream)) this.remember(stream, loaded.version, state)
-    return this.cache.get(stream) ?? loaded
+    const cached = this.cache.get(stream)
+    if (cached && cached.version >= loaded.version) return cached
+    this.remember(stream, loaded.version, state)
+    return loaded
   }
 
   /** Drops the cached state unless a later decision has replaced it already. */

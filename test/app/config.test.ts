@@ -119,3 +119,16 @@ t.test("LOD_READ_WAIT_MS: how long a GET waits for the read models, 2 s unless s
   t.same(problems({ LOD_READ_WAIT_MS: '-5' }), ["LOD_READ_WAIT_MS must be an integer from 0 to 60000, got '-5'"])
   t.same(problems({ LOD_READ_WAIT_MS: 'long' }), ["LOD_READ_WAIT_MS must be an integer from 0 to 60000, got 'long'"])
 })
+
+t.test("LOD_WORKER_NAME: the reactors' name on the job queue, unset unless given, one word", async (t) => {
+  t.equal(loadConfig({}).LOD_WORKER_NAME, undefined)
+  t.match(loadConfig({ LOD_WORKER_NAME: 'lod-1/reactors-b' }), { LOD_WORKER_NAME: 'lod-1/reactors-b' })
+  t.same(problems({ LOD_WORKER_NAME: 'two words' }), ["LOD_WORKER_NAME must be a name of 1 to 200 characters without spaces, got 'two words'"])
+  t.same(problems({ LOD_WORKER_NAME: '' }), ["LOD_WORKER_NAME must be a name of 1 to 200 characters without spaces, got ''"])
+})
+
+t.test('LOD_JOB_LEASE_MS: how long a killed worker holds its jobs, 30 s unless set, from 1 s to 10 minutes', async (t) => {
+  t.match(loadConfig({}), { LOD_JOB_LEASE_MS: 30_000 })
+  t.match(loadConfig({ LOD_JOB_LEASE_MS: '3000' }), { LOD_JOB_LEASE_MS: 3000 })
+  t.same(problems({ LOD_JOB_LEASE_MS: '500' }), ["LOD_JOB_LEASE_MS must be an integer from 1000 to 600000, got '500'"])
+})

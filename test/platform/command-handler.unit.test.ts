@@ -42,3 +42,11 @@ t.test('a writer the handler does not know about is detected and the command dec
     .catch((error: unknown) => error)
   t.match(refused, { kind: 'conflict', detail: 'The specified lambda instance is already destroyed.' })
 })
+
+t.test("the state a job checks has what another process appended since the handler's cache was filled", async (t) => {
+  const { log, handler, id, stream } = await oneInstance(t)
+  t.match(await handler.load(stream), { version: 0, state: { status: '2' } })
+  // Another process's handler: asked to be destroyed.
+  await new CommandHandler(log, instanceDecider).handle(stream, { type: 'DestroyInstance', id, actor: { kind: 'user', owner: 'o' } }, { metadata: { actor: 'o' } })
+  t.match(await handler.load(stream), { version: 1, state: { status: '5' } }, 'DESTROYING, not the cached PENDING')
+})

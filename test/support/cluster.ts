@@ -129,7 +129,7 @@ export async function startCluster(
 export const failedStatuses = ['FAILED', 'CLUSTER_FAILED', 'INIT_FAILED', 'COMMONS_FAILED', 'HADOOP_FAILED', 'KAFKA_FAILED', 'FLINK_FAILED', 'FLUME_FAILED']
 
 /** What alice holds on ~okeanos that belongs to lambda instances. */
-export async function leftovers(cluster: Cluster) {
+export async function leftovers(cluster: Pick<Cluster, 'okeanos'>) {
   const ok = await cluster.okeanos()
   const [servers, networks, ips, ports] = await Promise.all([ok.compute.listServers(), ok.network.listNetworks(), ok.network.listFloatingIps(), ok.network.listPorts()])
   return {

@@ -19,8 +19,10 @@ export const serviceVmFile = '/etc/lod/service-vm.json'
 
 const networkName = (instanceId: string) => `lambda-vpn-${instanceId}`
 
-/** The emulator and ~okeanos take each owner's floating IPs from one pool: one job at a time per owner picks
- *  a free IP and attaches it to its master, so two clusters never grab the same one (the original's PR #244). */
+/** The emulator and ~okeanos take each owner's floating IPs from one pool: one job at a time per owner (in this
+ *  process) picks a free IP and attaches it to its master, so two clusters never grab the same one (the original's
+ *  PR #244); a job of another process that grabs it first makes ~okeanos refuse the second master, which then
+ *  takes another. */
 const ownerLocks = new Map<string, Promise<void>>()
 async function withOwnerLock<T>(owner: string, fn: () => Promise<T>): Promise<T> {
   const previous = ownerLocks.get(owner) ?? Promise.resolve()
@@ -99,6 +101,18 @@ function ours(servers: Server[], instanceId: string, role: string): Server | und
   return servers.find((s) => !s.deleted && s.metadata?.lod_instance === instanceId && s.metadata?.lod_role === role)
 }
 
+/** The master's public IP: the one recorded, or else a free one of the user's (so one whose creation we lost track
+ *  of is reused, not leaked) or a new one, recorded before the master is made with it. */
+async function publicIp(job: InstanceJob, ok: Okeanos, projectId: string, recorded: Provisioning['floatingIp']): Promise<{ address: string; network: string }> {
+  if (recorded) return { address: recorded.address, network: (await job.call(() => ok.network.getFloatingIp(recorded.id))).floating_network_id }
+  const ip = await job.ensure(
+    async () => (await ok.network.freeFloatingIps())[0],
+    () => ok.network.createFloatingIp({ project: projectId }),
+  )
+  await recordResource(job, { kind: 'floating-ip', id: ip.id, address: ip.floating_ip_address })
+  return { address: ip.floating_ip_address, network: ip.floating_network_id }
+}
+
 async function ensureServers(job: InstanceJob, ok: Okeanos, spec: InstanceSpec, owner: string): Promise<void> {
   const flavors = await flavorIds(job, ok, spec)
   const settings = job.settings
@@ -132,39 +146,37 @@ async function ensureServers(job: InstanceJob, ok: Okeanos, spec: InstanceSpec, 
       }
       return
     }
-    let floatingIp = p.floatingIp
-    let floatingNetwork: string
-    if (floatingIp) {
-      floatingNetwork = (await job.call(() => ok.network.getFloatingIp(floatingIp!.id))).floating_network_id
-    } else {
-      // A free IP of the user's is taken first: one whose creation we lost track of is reused, not leaked.
-      const ip = await job.ensure(
-        async () => (await ok.network.freeFloatingIps())[0],
-        () => ok.network.createFloatingIp({ project: p.projectId }),
-      )
-      await recordResource(job, { kind: 'floating-ip', id: ip.id, address: ip.floating_ip_address })
-      floatingIp = { id: ip.id, address: ip.floating_ip_address }
-      floatingNetwork = ip.floating_network_id
-    }
     const serviceVm = { instance_id: job.instanceId, status_url: `${settings.publicUrl}/api/lambda_instances/${job.instanceId}/status/`, token: await keys.instanceToken(job.instanceId) }
-    const master = await job.ensure(
-      () => tagged('master'),
-      () => ok.compute.createServer({
-        name: spec.master_name,
-        flavorRef: flavors.master,
-        imageRef: settings.masterImageId,
-        project: p.projectId,
-        networks: [{ uuid: floatingNetwork, fixed_ip: floatingIp!.address }, { uuid: p.network! }],
-        personality: [
-          authorizedKeys,
-          personalityFile('/root/.ssh/id_rsa.pub', pair.publicKey + '\n'),
-          personalityFile('/root/.ssh/id_rsa', pair.privateKey),
-          personalityFile(serviceVmFile, JSON.stringify(serviceVm)),
-        ],
-        metadata: { lod_instance: job.instanceId, lod_role: 'master' },
-      }),
-    )
-    await recordResource(job, { kind: 'server', id: String(master.id), name: master.name, role: 'master' })
+    let recorded = p.floatingIp
+    for (let attempt = 1; ; attempt++) {
+      const ip = await publicIp(job, ok, p.projectId, recorded)
+      try {
+        const master = await job.ensure(
+          () => tagged('master'),
+          () => ok.compute.createServer({
+            name: spec.master_name,
+            flavorRef: flavors.master,
+            imageRef: settings.masterImageId,
+            project: p.projectId,
+            networks: [{ uuid: ip.network, fixed_ip: ip.address }, { uuid: p.network! }],
+            personality: [
+              authorizedKeys,
+              personalityFile('/root/.ssh/id_rsa.pub', pair.publicKey + '\n'),
+              personalityFile('/root/.ssh/id_rsa', pair.privateKey),
+              personalityFile(serviceVmFile, JSON.stringify(serviceVm)),
+            ],
+            metadata: { lod_instance: job.instanceId, lod_role: 'master' },
+          }),
+        )
+        await recordResource(job, { kind: 'server', id: String(master.id), name: master.name, role: 'master' })
+        return
+      } catch (error) {
+        // A build in another process (those of this one take IPs one owner at a time) attached it first: the
+        // master takes another, recorded in its place.
+        if (!isOkeanosError(error) || error.status !== 409 || !/already in use/.test(error.okeanosMessage) || attempt >= settings.attempts) throw error
+        recorded = undefined
+      }
+    }
   })
 
   for (let index = 1; index <= spec.slaves; index++) {
