@@ -127,7 +127,8 @@ async function openLog(options: CrashOptions, dataDir: string): Promise<EventLog
 /** The report's lines; the first is the one the issue asks for. */
 export function describe(report: CrashReport): string[] {
   const nodes = `${report.nodes} node${report.nodes > 1 ? 's' : ''}`
-  const doubles = report.nodes > 1 ? ` (${report.doubleKills} times two nodes at once)` : ''
+  const times = report.doubleKills === 1 ? 'once' : `${report.doubleKills} times`
+  const doubles = report.nodes > 1 ? ` (${times} two nodes at once)` : ''
   return [
     `on ${report.log}, ${nodes}: commands acknowledged: ${report.acknowledged}, kills survived: ${report.kills}${doubles}, lost: ${report.lost.length}`,
     `duplicated: ${report.duplicated.length}, refused (4xx): ${report.refused}, refused but stored: ${report.refusedButStored.length}, ` +
