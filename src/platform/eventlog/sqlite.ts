@@ -19,6 +19,7 @@ import {
 } from './port.js'
 import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
 import { addJobs, JobRows } from './sqlite-jobs.js'
+import { defaultWalLimitPages, walCheckpoints, type WalCheckpoints } from './sqlite-checkpoints.js'
 import { SqliteSubscribers } from './sqlite-subscribers.js'
 import { unversioned, type EventVersions } from './upcast.js'
 
@@ -30,7 +31,8 @@ import { unversioned, type EventVersions } from './upcast.js'
 // appends fast. Each append still gets its own version check and its own savepoint, so one conflict does
 // not fail its neighbours. Subscribers see a batch right after its commit and before any of its appends
 // resolve, which gives read-your-writes to projections running in this process; other processes' commits reach
-// them too (sqlite-subscribers.ts).
+// them too (sqlite-subscribers.ts). The WAL is checkpointed beside the commits, by a thread of its own
+// (sqlite-checkpoints.ts), not in them.
 
 export interface SqliteEventLogOptions {
   /** A file path, or ':memory:'. */
@@ -50,6 +52,8 @@ export interface SqliteEventLogOptions {
   rules?: EventRules
   /** Which events ask for jobs: their appends write them (sqlite-jobs.ts). Without it, no event does. */
   jobs?: JobsAskedFor
+  /** The WAL's length in pages past which the log, committing, makes it start over (sqlite-checkpoints.ts). */
+  walLimitPages?: number
 }
 
 // The layout before versions: the events and the idempotency records.
@@ -99,6 +103,7 @@ export class SqliteEventLog implements EventLog {
   private pending: PendingAppend[] = []
   private flushScheduled = false
   private readonly subscribers: SqliteSubscribers
+  private readonly checkpoints: WalCheckpoints | undefined
   private closed = false
 
   private readonly stmt: {
@@ -132,6 +137,12 @@ export class SqliteEventLog implements EventLog {
       pollIntervalMs: options.path === ':memory:' ? undefined : (options.pollIntervalMs ?? 50),
       onError: options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error)),
     })
+    this.checkpoints =
+      options.path === ':memory:'
+        ? undefined
+        : walCheckpoints(this.db, options.path, options.walLimitPages ?? defaultWalLimitPages, (error) =>
+            console.error('event log checkpoint failed', error),
+          )
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
     this.asked = options.jobs ?? (() => undefined)
@@ -170,6 +181,7 @@ export class SqliteEventLog implements EventLog {
           }),
         )
         .immediate()
+      this.checkpoints?.committed()
       this.subscribers.committed(committed)
       return results
     }
@@ -293,6 +305,7 @@ export class SqliteEventLog implements EventLog {
     this.flush()
     this.closed = true
     this.subscribers.close()
+    await this.checkpoints?.close()
     this.db.close()
   }
 }

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { randomUUID } from 'node:crypto'
+import { closeSync, existsSync, openSync, readSync } from 'node:fs'
 import { SqliteEventLog } from '../../../src/platform/eventlog/sqlite.js'
 import { eventLogContract } from './contract.js'
 
@@ -33,4 +34,26 @@ t.test('appends in one turn of the event loop share one transaction', async (t) 
   log.subscribe(0, (batch) => batches.push(batch.length))
   await Promise.all(Array.from({ length: 10 }, (_, i) => log.append(`s-${i}`, [{ id: randomUUID(), type: 'E', data: {}, metadata: { actor: 'a' } }], 'any')))
   t.same(batches, [10])
+})
+
+t.test('while appends go on without a pause, the WAL starts over again and again', async (t) => {
+  const path = `${t.testdir()}/events.db`
+  const log = new SqliteEventLog({ path, synchronous: 'normal', walLimitPages: 100 })
+  t.teardown(() => log.close())
+  // The WAL's header counts the times it started over.
+  const startedOver = () => {
+    if (!existsSync(`${path}-wal`)) return 0
+    const fd = openSync(`${path}-wal`, 'r')
+    const header = Buffer.alloc(16)
+    readSync(fd, header, 0, 16, 0)
+    closeSync(fd)
+    return header.readUInt32BE(12)
+  }
+  let appends = 0
+  while (startedOver() < 3 && appends < 100_000)
+    await Promise.all(
+      Array.from({ length: 20 }, () => log.append(`s-${appends++ % 100}`, [{ id: randomUUID(), type: 'E', data: { appends }, metadata: { actor: 'a' } }], 'any')),
+    )
+  t.ok(startedOver() >= 3, `started over ${startedOver()} times in ${appends} appends`)
+  t.equal(await log.headPosition(), appends, 'every append is there')
 })
