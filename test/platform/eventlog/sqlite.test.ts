@@ -57,3 +57,43 @@ t.test('while appends go on without a pause, the WAL starts over again and again
   t.ok(startedOver() >= 3, `started over ${startedOver()} times in ${appends} appends`)
   t.equal(await log.headPosition(), appends, 'every append is there')
 })
+
+t.test('an append whose write fails fails alone, and writes nothing', async (t) => {
+  const log = new SqliteEventLog({ path: ':memory:' })
+  t.teardown(() => log.close())
+  const seen: string[] = []
+  log.subscribe(0, (batch) => seen.push(...batch.map((e) => e.stream)))
+  const event = () => ({ id: randomUUID(), type: 'E', data: {}, metadata: { actor: 'a' } })
+  const twice = event()
+  // One turn of the event loop: one commit. The checks pass; the second insert of the id does not.
+  const results = await Promise.allSettled([
+    log.append('good-1', [event()], 'no_stream'),
+    log.append('bad', [event(), twice, twice], 'no_stream', { idempotency: { scope: 'o', key: 'k', fingerprint: 'f', statusCode: 202, body: '{}' } }),
+    log.append('good-2', [event(), event()], 'no_stream'),
+  ])
+  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled'])
+  t.match((results[1] as PromiseRejectedResult).reason, { message: /UNIQUE constraint failed: events.event_id/ })
+  t.same(results.map((r) => (r.status === 'fulfilled' ? r.value : undefined)), [{ nextVersion: 0, position: 1 }, undefined, { nextVersion: 1, position: 3 }])
+  t.same(await log.readStream('bad'), [])
+  t.equal(await log.findIdempotency('o', 'k'), undefined, 'nor its idempotency record')
+  t.same(seen, ['good-1', 'good-2', 'good-2'])
+})
+
+t.test('a retry is answered the first result whatever else it would be refused for', async (t) => {
+  const log = new SqliteEventLog({ path: ':memory:' })
+  t.teardown(() => log.close())
+  const events = [{ id: randomUUID(), type: 'E', data: {}, metadata: { actor: 'a' } }]
+  const idempotency = { scope: 'o', key: 'k', fingerprint: 'f', statusCode: 202, body: '{}' }
+  const first = await log.append('s-1', events, 'no_stream', { idempotency })
+  await log.append('s-1', [{ ...events[0]!, id: randomUUID() }], 0)
+  t.same(
+    await Promise.all([
+      log.append('s-1', events, 'any'),
+      log.append('s-1', events, 'no_stream'),
+      log.append('s-1', events, 'any', { idempotency }),
+      log.append('s-2', [{ ...events[0]!, id: randomUUID() }], 'no_stream'),
+    ]),
+    [first, first, first, { nextVersion: 0, position: 3 }],
+  )
+  t.equal(await log.headPosition(), 3)
+})
