@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import type { Decider } from './decider.js'
+import { newEventId } from './eventlog/event-ids.js'
 import {
   VersionConflictError,
   type AppendResult,
@@ -58,7 +58,7 @@ export class CommandHandler<C, E extends { type: string; data: unknown }, S> {
       }
       // Nothing to record: the command was already done (a repeated reactor step).
       if (events.length === 0) return { events, result: { nextVersion: version, position: 0 } }
-      const newEvents = events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data, metadata: context.metadata }))
+      const newEvents = events.map((event) => ({ id: newEventId(), type: event.type, data: event.data, metadata: context.metadata }))
       // Commands on one stream are decided in arrival order on the state their predecessors will leave, so
       // they can share one group commit instead of conflicting with each other. If an append fails, every
       // decision taken after it fails its version check too, and is taken again on the reloaded stream.

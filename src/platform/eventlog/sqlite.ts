@@ -2,10 +2,6 @@ import Database from 'better-sqlite3'
 import { appendRefusal, type PendingAppend } from './group-commit.js'
 import type { EventRules } from './event-rules.js'
 import {
-  DuplicateEventError,
-  IdempotencyKeyReusedError,
-  LeaseLostError,
-  VersionConflictError,
   type AppendOptions,
   type AppendResult,
   type EventHandler,
@@ -17,8 +13,10 @@ import {
   type RecordedEvent,
   type Subscription,
 } from './port.js'
-import { appendedEvent, storedVersionOf, toRecorded, type EventRow } from './recorded.js'
+import { toRecorded, type EventRow } from './recorded.js'
+import { AppendWriter, WriteFailed } from './sqlite-append.js'
 import { addJobs, JobRows } from './sqlite-jobs.js'
+import { defaultWalLimitPages, walCheckpoints, type WalCheckpoints } from './sqlite-checkpoints.js'
 import { SqliteSubscribers } from './sqlite-subscribers.js'
 import { unversioned, type EventVersions } from './upcast.js'
 
@@ -27,10 +25,11 @@ import { unversioned, type EventVersions } from './upcast.js'
 //
 // Appends that arrive in the same turn of the event loop are committed together in one transaction
 // (group commit): with synchronous=FULL every commit is an fsync, and sharing it is what makes durable
-// appends fast. Each append still gets its own version check and its own savepoint, so one conflict does
-// not fail its neighbours. Subscribers see a batch right after its commit and before any of its appends
+// appends fast. Each append still gets its own checks, all made before it writes (sqlite-append.ts), so one
+// conflict does not fail its neighbours. Subscribers see a batch right after its commit and before any of its appends
 // resolve, which gives read-your-writes to projections running in this process; other processes' commits reach
-// them too (sqlite-subscribers.ts).
+// them too (sqlite-subscribers.ts). The WAL is checkpointed beside the commits, by a thread of its own
+// (sqlite-checkpoints.ts), not in them.
 
 export interface SqliteEventLogOptions {
   /** A file path, or ':memory:'. */
@@ -50,6 +49,8 @@ export interface SqliteEventLogOptions {
   rules?: EventRules
   /** Which events ask for jobs: their appends write them (sqlite-jobs.ts). Without it, no event does. */
   jobs?: JobsAskedFor
+  /** The WAL's length in pages past which the log, committing, makes it start over (sqlite-checkpoints.ts). */
+  walLimitPages?: number
 }
 
 // The layout before versions: the events and the idempotency records.
@@ -94,25 +95,19 @@ export class SqliteEventLog implements EventLog {
   readonly db: Database.Database
   private readonly versions: EventVersions
   private readonly rules: EventRules | undefined
-  private readonly asked: JobsAskedFor
-  private readonly jobs: JobRows
+  private readonly appends: AppendWriter
   private pending: PendingAppend[] = []
   private flushScheduled = false
   private readonly subscribers: SqliteSubscribers
+  private readonly checkpoints: WalCheckpoints | undefined
   private closed = false
 
   private readonly stmt: {
-    streamVersion: Database.Statement<[string], { v: number | null }>
-    insert: Database.Statement<[string, string, number, string, number, string, string, string]>
-    byId: Database.Statement<[string], { stream: string; version: number; position: number }>
     readStream: Database.Statement<[string], EventRow>
     readAll: Database.Statement<[number, number], EventRow>
     head: Database.Statement<[], { p: number | null }>
-    findIdempotency: Database.Statement<[string, string], { fingerprint: string; status_code: number; body: string }>
-    insertIdempotency: Database.Statement<[string, string, string, number, string]>
   }
   private readonly commitBatch: (batch: PendingAppend[]) => Array<{ ok: AppendResult } | { error: unknown }>
-  private readonly appendOne: (request: PendingAppend, time: string, committed: RecordedEvent[]) => AppendResult
 
   constructor(options: SqliteEventLogOptions) {
     this.db = new Database(options.path)
@@ -132,44 +127,51 @@ export class SqliteEventLog implements EventLog {
       pollIntervalMs: options.path === ':memory:' ? undefined : (options.pollIntervalMs ?? 50),
       onError: options.onSubscriberError ?? ((error) => console.error('event log subscriber failed', error)),
     })
+    this.checkpoints =
+      options.path === ':memory:'
+        ? undefined
+        : walCheckpoints(this.db, options.path, options.walLimitPages ?? defaultWalLimitPages, (error) =>
+            console.error('event log checkpoint failed', error),
+          )
     this.versions = options.versions ?? unversioned
     this.rules = options.rules
-    this.asked = options.jobs ?? (() => undefined)
-    this.jobs = new JobRows(this.db)
+    this.appends = new AppendWriter(this.db, this.versions, options.jobs ?? (() => undefined), new JobRows(this.db))
     this.stmt = {
-      streamVersion: this.db.prepare('SELECT max(version) AS v FROM events WHERE stream = ?'),
-      insert: this.db.prepare(
-        'INSERT INTO events (event_id, stream, version, type, type_version, data, metadata, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-      byId: this.db.prepare('SELECT stream, version, position FROM events WHERE event_id = ?'),
       readStream: this.db.prepare('SELECT * FROM events WHERE stream = ? ORDER BY version'),
       readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: this.db.prepare('SELECT max(position) AS p FROM events'),
-      findIdempotency: this.db.prepare('SELECT fingerprint, status_code, body FROM idempotency WHERE scope = ? AND key = ?'),
-      insertIdempotency: this.db.prepare(
-        'INSERT INTO idempotency (scope, key, fingerprint, status_code, body) VALUES (?, ?, ?, ?, ?)',
-      ),
     }
     // Nested better-sqlite3 transactions are savepoints: a failed append rolls back only itself.
-    this.appendOne = this.db.transaction((request: PendingAppend, time: string, committed: RecordedEvent[]) =>
-      this.write(request, time, committed),
+    const appendAlone = this.db.transaction((request: PendingAppend, time: string, committed: RecordedEvent[]) =>
+      this.appends.write(request, time, committed, true),
     )
-    this.commitBatch = (batch) => {
-      const committed: RecordedEvent[] = []
-      const time = new Date().toISOString()
-      const results = this.db
+    const commit = (batch: PendingAppend[], time: string, committed: RecordedEvent[], inSavepoint: boolean) =>
+      this.db
         .transaction(() =>
           batch.map((request) => {
             const mark = committed.length
             try {
-              return { ok: this.appendOne(request, time, committed) }
+              return { ok: inSavepoint ? appendAlone(request, time, committed) : this.appends.write(request, time, committed, false) }
             } catch (error) {
+              if (error instanceof WriteFailed) throw error
               committed.length = mark
               return { error }
             }
           }),
         )
         .immediate()
+    this.commitBatch = (batch) => {
+      const committed: RecordedEvent[] = []
+      const time = new Date().toISOString()
+      let results: Array<{ ok: AppendResult } | { error: unknown }>
+      try {
+        results = commit(batch, time, committed, false)
+      } catch (error) {
+        if (!(error instanceof WriteFailed)) throw error
+        committed.length = 0
+        results = commit(batch, time, committed, true)
+      }
+      this.checkpoints?.committed()
       this.subscribers.committed(committed)
       return results
     }
@@ -205,56 +207,6 @@ export class SqliteEventLog implements EventLog {
     })
   }
 
-  private write(request: PendingAppend, time: string, committed: RecordedEvent[]): AppendResult {
-    const { stream, events, expected } = request
-    const lease = request.options?.lease
-    const now = Date.now()
-    if (lease && !this.jobs.holds(lease, now)) throw new LeaseLostError(lease)
-    const retry = this.previousAppend(stream, events)
-    if (retry) return retry
-    const current = this.stmt.streamVersion.get(stream)?.v ?? -1
-    if (expected === 'no_stream' ? current !== -1 : expected !== 'any' && expected !== current)
-      throw new VersionConflictError(stream, expected, current)
-    const idempotency = request.options?.idempotency
-    if (idempotency) {
-      if (this.stmt.findIdempotency.get(idempotency.scope, idempotency.key)) throw new IdempotencyKeyReusedError(idempotency.key)
-      this.stmt.insertIdempotency.run(
-        idempotency.scope,
-        idempotency.key,
-        idempotency.fingerprint,
-        idempotency.statusCode,
-        idempotency.body,
-      )
-    }
-    let version = current
-    let position = 0
-    for (const event of events) {
-      version += 1
-      const data = JSON.stringify(event.data)
-      const metadata = JSON.stringify(event.metadata)
-      const typeVersion = storedVersionOf(event, this.versions)
-      position = Number(
-        this.stmt.insert.run(event.id, stream, version, event.type, typeVersion, data, metadata, time).lastInsertRowid,
-      )
-      committed.push(appendedEvent(event, { stream, version, position, time }, this.versions))
-      const job = this.asked(stream, event.type, event.data)
-      if (job) this.jobs.add(job, position, now)
-    }
-    return { nextVersion: version, position }
-  }
-
-  /** The result of an earlier append of exactly these event ids to this stream, if there was one. */
-  private previousAppend(stream: string, events: NewEvent[]): AppendResult | undefined {
-    const stored = events.map((event) => this.stmt.byId.get(event.id))
-    const first = stored[0]
-    if (stored.every((row) => row === undefined)) return undefined
-    const isRetry =
-      first !== undefined && stored.every((row, i) => row !== undefined && row.stream === stream && row.version === first.version + i)
-    if (!isRetry) throw new DuplicateEventError(events[stored.findIndex((row) => row !== undefined)]!.id)
-    const last = stored[stored.length - 1]!
-    return { nextVersion: last.version, position: last.position }
-  }
-
   readStreamSync(stream: string): RecordedEvent[] {
     return this.stmt.readStream.all(stream).map((row) => toRecorded(row, this.versions))
   }
@@ -284,7 +236,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async findIdempotency(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const row = this.stmt.findIdempotency.get(scope, key)
+    const row = this.appends.findIdempotency(scope, key)
     return row && { scope, key, fingerprint: row.fingerprint, statusCode: row.status_code, body: row.body }
   }
 
@@ -293,6 +245,7 @@ export class SqliteEventLog implements EventLog {
     this.flush()
     this.closed = true
     this.subscribers.close()
+    await this.checkpoints?.close()
     this.db.close()
   }
 }
