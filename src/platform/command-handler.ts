@@ -50,7 +50,7 @@ export class CommandHandler<C, E extends { type: string; data: unknown }, S> {
       } catch (refusal) {
         // A refusal appends nothing, so no version check would reveal a cache another writer made stale:
         // look once before refusing.
-        if (attempt === 1 && (await this.log.readStream(stream)).length - 1 > version) {
+        if (attempt === 1 && (await this.log.streamVersion(stream)) > version) {
           this.cache.delete(stream)
           continue
         }

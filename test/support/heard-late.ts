@@ -6,6 +6,7 @@ export function heardLate(log: EventLog, delayMs: number): EventLog {
   return {
     append: (...args) => log.append(...args),
     readStream: (stream) => log.readStream(stream),
+    streamVersion: (stream) => log.streamVersion(stream),
     readAll: (from, limit) => log.readAll(from, limit),
     subscribe: (from, handler) => log.subscribe(from, (events) => void setTimeout(() => handler(events), delayMs)),
     headPosition: () => log.headPosition(),

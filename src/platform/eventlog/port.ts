@@ -148,6 +148,8 @@ export interface EventLog {
    */
   append(stream: string, events: NewEvent[], expected: ExpectedVersion, options?: AppendOptions): Promise<AppendResult>
   readStream(stream: string): Promise<RecordedEvent[]>
+  /** The version of the stream's last event, -1 for a stream without events: without reading the stream. */
+  streamVersion(stream: string): Promise<number>
   /** Events with position > fromPosition, oldest first, at most `limit`. */
   readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]>
   /** Catches up from fromPosition (exclusive), then delivers each commit as it happens. */

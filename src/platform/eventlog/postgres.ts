@@ -242,6 +242,15 @@ export class PostgresEventLog implements EventLog {
     return rows.map((row) => toRecorded(row, this.versions))
   }
 
+  async streamVersion(stream: string): Promise<number> {
+    const { rows } = await this.primary.query<{ version: number | null }>({
+      name: 'lod-stream-version',
+      text: 'SELECT max(version) AS version FROM events WHERE stream = $1',
+      values: [stream],
+    })
+    return rows[0]!.version ?? -1
+  }
+
   async readAll(fromPosition: number, limit: number): Promise<RecordedEvent[]> {
     const { rows } = await this.primary.query<EventRow>({
       name: 'lod-read-all',

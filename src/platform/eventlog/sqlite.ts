@@ -104,6 +104,7 @@ export class SqliteEventLog implements EventLog {
 
   private readonly stmt: {
     readStream: Database.Statement<[string], EventRow>
+    streamVersion: Database.Statement<[string], { v: number | null }>
     readAll: Database.Statement<[number, number], EventRow>
     head: Database.Statement<[], { p: number | null }>
   }
@@ -138,6 +139,7 @@ export class SqliteEventLog implements EventLog {
     this.appends = new AppendWriter(this.db, this.versions, options.jobs ?? (() => undefined), new JobRows(this.db))
     this.stmt = {
       readStream: this.db.prepare('SELECT * FROM events WHERE stream = ? ORDER BY version'),
+      streamVersion: this.db.prepare('SELECT max(version) AS v FROM events WHERE stream = ?'),
       readAll: this.db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       head: this.db.prepare('SELECT max(position) AS p FROM events'),
     }
@@ -213,6 +215,10 @@ export class SqliteEventLog implements EventLog {
 
   readAllSync(fromPosition: number, limit: number): RecordedEvent[] {
     return this.stmt.readAll.all(fromPosition, limit).map((row) => toRecorded(row, this.versions))
+  }
+
+  async streamVersion(stream: string): Promise<number> {
+    return this.stmt.streamVersion.get(stream)?.v ?? -1
   }
 
   async readStream(stream: string): Promise<RecordedEvent[]> {

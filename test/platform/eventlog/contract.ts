@@ -36,6 +36,7 @@ export function eventLogContract(t: Test, makeLog: (rules?: EventRules) => Promi
   t.test('a new stream starts at version 0 and positions are global', async (t) => {
     const log = await fresh(t)
     t.same(await log.readStream('a-1'), [])
+    t.equal(await log.streamVersion('a-1'), -1)
     t.equal(await log.headPosition(), 0)
     const first = await log.append('a-1', [event(), event()], 'no_stream')
     t.same(first, { nextVersion: 1, position: 2 })
@@ -43,6 +44,7 @@ export function eventLogContract(t: Test, makeLog: (rules?: EventRules) => Promi
     t.same(second, { nextVersion: 0, position: 3 })
     const stream = await log.readStream('a-1')
     t.same(stream.map((e) => [e.version, e.position]), [[0, 1], [1, 2]])
+    t.same([await log.streamVersion('a-1'), await log.streamVersion('b-1')], [1, 0])
     t.equal(await log.headPosition(), 3)
   })
 
