@@ -22,12 +22,12 @@ import { throughThese, type NodeLoad } from './bench-cluster/throughput.js'
 // - the PostgreSQL log's appends/s by group size (appends in flight at once, in this process, no HTTP): what caps
 //   the head row (docs/scale-out.md reads it);
 // - the host's CPU steal during the run.
-// BENCH_SECONDS (default 3) per run, BENCH_ROUNDS (default 3) runs of each, BENCH_CONNECTIONS (default 10, in all,
+// BENCH_SECONDS (default 3) per run, BENCH_ROUNDS (default 3) runs of each, BENCH_CONNECTIONS (default 50, as npm run bench; in all,
 // split across the nodes), BENCH_LAG_SAMPLES (default 300), BENCH_GROUPS (appends in flight, default 1,10,100).
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3)
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 10)
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const lagSamples = Number(process.env.BENCH_LAG_SAMPLES ?? 300)
 const groups = (process.env.BENCH_GROUPS ?? '1,10,100').split(',').map(Number)
 
