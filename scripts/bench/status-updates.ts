@@ -11,17 +11,17 @@ const cycle = instanceStatusCodes.filter((code) => code !== '5' && code !== '6')
 /** The status of the n-th update in the cycle. */
 export const cycledStatus = (n: number) => cycle[n % cycle.length]!
 
-/** Status updates going round the given instances, each instance's to the next status of the cycle. */
+/** Status updates going round the given instances, each instance's to the next status of the cycle. `nextPath`
+ *  (called before `body`) names the instance of the update `body` makes; a load of one instance needs only `body`. */
 export function statusUpdates(ids: string[], headers: Record<string, string>): Load {
   let sent = 0
-  let current = 0
   const path = (n: number) => `/api/lambda_instances/${ids[n % ids.length]}/status/`
   return {
     method: 'POST',
     path: path(0),
     headers,
-    nextPath: () => path((current = sent++)),
-    body: () => JSON.stringify({ status: cycledStatus(1 + Math.floor(current / ids.length)), failure_message: '' }),
+    nextPath: () => path(sent),
+    body: () => JSON.stringify({ status: cycledStatus(1 + Math.floor(sent++ / ids.length)), failure_message: '' }),
   }
 }
 
