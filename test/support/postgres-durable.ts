@@ -1,15 +1,18 @@
 import { appendFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { asPostgres, initdb, ownClusterDir, queryPostgres, superuser } from './postgres.js'
+import { asPostgres, createDatabase, initdb, ownClusterDir, superuser } from './postgres.js'
 
 // A PostgreSQL of its own, durable as in production (fsync and synchronous commit on: PostgreSQL's defaults), for
 // a run that must show what survives crashes, where the tests' shared cluster (fsync off) would not do:
-// `npm run test:crash` on PostgreSQL. On a Unix socket in its temp dir, so no port has to be found free; stopped
+// `npm run test:crash` on PostgreSQL, and the benchmarks. On a Unix socket in its temp dir, so no port has to be found free; stopped
 // and removed by stop(), or, if this process dies first, by a watcher.
 
 export interface DurablePostgres {
   /** A database of its own in it, empty until the service creates its schema. */
   connectionString: string
+  /** Its data directory, and the directory of its socket (no TCP). */
+  dataDir: string
+  socketDir: string
   stop(): Promise<void>
 }
 
@@ -25,11 +28,9 @@ export async function startDurablePostgres(): Promise<DurablePostgres> {
     await initdb(data)
     appendFileSync(join(data, 'postgresql.conf'), [`listen_addresses = ''`, `unix_socket_directories = '${dir}'`].join('\n') + '\n')
     await pgCtl('start')
-    const server = `postgresql://${superuser}@/postgres?host=${encodeURIComponent(dir)}`
-    await queryPostgres(server, 'CREATE DATABASE lod TEMPLATE template0')
+    return { connectionString: await createDatabase(dir, 'lod'), dataDir: data, socketDir: dir, stop }
   } catch (error) {
     await stop()
     throw error
   }
-  return { connectionString: `postgresql://${superuser}@/lod?host=${encodeURIComponent(dir)}`, stop }
 }
