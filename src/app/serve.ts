@@ -85,8 +85,25 @@ function serviceOptions(config: Config, emulator: Emulator | undefined): Service
 /** Where the data is, in words (never the database URL: it may carry a password). */
 const dataIn = (config: Config) => `${config.LOD_DATABASE_URL ? 'log in PostgreSQL, read models' : 'data'} in ${config.LOD_DATA_DIR}`
 
-async function listen(service: Service, port: number, host: string): Promise<string> {
-  await service.app.listen({ port, host })
+/** A port this process cannot listen on: the operator's to fix, said in one line. */
+export class PortUnavailableError extends Error {}
+
+const whyNot: Record<string, string> = {
+  EADDRINUSE: 'another process listens there',
+  EACCES: 'this user may not listen there',
+  EADDRNOTAVAIL: 'this machine has no such address',
+}
+
+/** Listens, or closes the service and says which setting to change. */
+async function listen(service: Service, port: number, host: string, portSetting: string): Promise<string> {
+  try {
+    await service.app.listen({ port, host })
+  } catch (error) {
+    const reason = whyNot[(error as NodeJS.ErrnoException).code ?? '']
+    if (!reason) throw error
+    await service.close()
+    throw new PortUnavailableError(`cannot listen on ${host}:${port}: ${reason}; set ${portSetting} (0: any free port) or HOST`)
+  }
   const address = service.app.server.address()
   return typeof address === 'object' && address ? listenUrl(address) : `http://${host}:${port}`
 }
@@ -97,7 +114,10 @@ export async function serve(config: Config, print: (line: string) => void = cons
   // The embedded emulator is loaded only when it runs: against ~okeanos it is dead weight.
   const emulator = config.LOD_OKEANOS_IDENTITY_URL ? undefined : await startEmbeddedEmulator(config.LOD_EMULATOR_PORT)
   const service = await createService(serviceOptions(config, emulator))
-  const url = await listen(service, config.PORT, config.HOST)
+  const url = await listen(service, config.PORT, config.HOST, 'PORT').catch(async (error: unknown) => {
+    await emulator?.close()
+    throw error
+  })
   if (config.LOD_REACTORS === 'on') await service.startReactors(config.LOD_PUBLIC_URL ?? url)
 
   // How long opening the data took, apart from loading the code (which tsx compiles on the fly): bench:scale
@@ -137,7 +157,7 @@ export async function serve(config: Config, print: (line: string) => void = cons
 export async function serveReactors(config: Config, print: (line: string) => void = console.log): Promise<Running> {
   privateDir(config.LOD_DATA_DIR)
   const service = await createService({ ...serviceOptions(config, undefined), publicApi: false })
-  const url = await listen(service, config.LOD_REACTORS_PORT, config.HOST)
+  const url = await listen(service, config.LOD_REACTORS_PORT, config.HOST, 'LOD_REACTORS_PORT')
   await service.startReactors(config.LOD_PUBLIC_URL!)
   print(`Lambda on Demand reactors are running (${dataIn(config)}; the API at ${config.LOD_PUBLIC_URL}; health and metrics on ${url})`)
   return { service, emulator: undefined, url, stop: () => service.close() }

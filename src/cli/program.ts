@@ -47,6 +47,11 @@ async function configuration(io: Io, { reactors = false } = {}) {
   }
 }
 
+/** Rethrows an error of this class as the operator's to fix (one line, no stack), any other as it is. */
+const asUsageError = (kind: new (...args: never[]) => Error) => (error: unknown): never => {
+  throw error instanceof kind ? new UsageError(error.message) : error
+}
+
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const done = (code: number) => setExitCode(code)
   const program = new Command()
@@ -62,8 +67,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(async () => {
       const config = await configuration(io)
       // Only a valid configuration loads the service.
-      const { serve } = await import('../app/serve.js')
-      const running = await serve(config, io.out)
+      const { serve, PortUnavailableError } = await import('../app/serve.js')
+      const running = await serve(config, io.out).catch(asUsageError(PortUnavailableError))
       done(await untilSignal(running.stop))
     })
 
@@ -74,8 +79,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     )
     .action(async () => {
       const config = await configuration(io, { reactors: true })
-      const { serveReactors } = await import('../app/serve.js')
-      const running = await serveReactors(config, io.out)
+      const { serveReactors, PortUnavailableError } = await import('../app/serve.js')
+      const running = await serveReactors(config, io.out).catch(asUsageError(PortUnavailableError))
       done(await untilSignal(running.stop))
     })
 
