@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
-import { InstanceStatus } from '../src/instances/statuses.js'
 import { demoUsers } from '../src/okeanos/emulator/index.js'
 import { combine, measure, type Load, type Result } from './bench/measure.js'
 import { hasTaskset, pinSelf, startChild, type ChildServer } from './bench/servers.js'
 import { measureSteal } from './bench/steal.js'
-import { statusUpdates } from './bench/status-updates.js'
+import { registerInstance, statusUpdates } from './bench/status-updates.js'
 
 // `npm run bench`: this service at the defaults of `npm start` (info logging, reactors on, durable commits)
 // against a plain Fastify + better-sqlite3 CRUD server of the same endpoints (scripts/bench/crud-server.ts),
@@ -46,14 +45,13 @@ async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promis
 async function seed(service: ChildServer, cruds: ChildServer[]): Promise<{ service: string[]; crud: string[] }> {
   const ids = { service: [] as string[], crud: [] as string[] }
   const one = async (i: number) => {
-    const id = randomUUID()
-    const instance_info = { project: 'lambda.grnet.gr', master_name: `bench-${i}-master`, slaves: 1, vcpus_master: 2, vcpus_slave: 2 }
-    await call('POST', `${service.url}/api/lambda_instances/`, { uuid: id, name: `bench-${i}`, instance_info, status: InstanceStatus.STARTED })
+    const info = { project: 'lambda.grnet.gr', master_name: `bench-${i}-master`, slaves: 1, vcpus_master: 2, vcpus_slave: 2 }
+    const id = await registerInstance(service.url, headers, `bench-${i}`, info)
     // What the service stored: the CRUD servers answer the same bytes.
     const details = await call('GET', `${service.url}/api/lambda-instances/${id}/`)
-    const { master_node_id: _, ...info } = details.data[0].info.instance_info
+    const { master_node_id: _, ...stored } = details.data[0].info.instance_info
     const crudId = randomUUID()
-    for (const crud of cruds) await call('POST', `${crud.url}/api/instances`, { id: crudId, name: `bench-${i}`, instance_info: info })
+    for (const crud of cruds) await call('POST', `${crud.url}/api/instances`, { id: crudId, name: `bench-${i}`, instance_info: stored })
     ids.service[i] = id
     ids.crud[i] = crudId
   }

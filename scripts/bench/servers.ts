@@ -55,28 +55,11 @@ function memoryOf(pid: number | undefined): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') }
 }
 
-/** Resolves with the URL a server prints ("listening on http://…") and that line. What it prints after is read and
- *  dropped: a server that logs every request would otherwise fill this process's memory. */
-export function listening(child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
-  return new Promise((resolve, reject) => {
-    let seen = ''
-    const read = (chunk: Buffer) => {
-      seen += chunk.toString()
-      const match = /^.*listening on (http:\/\/[\d.]+:\d+).*$/m.exec(seen)
-      if (!match) return
-      child.stdout!.off('data', read)
-      resolve({ url: match[1]!, banner: match[0] })
-    }
-    child.stdout!.on('data', read)
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening:\n${seen}`)))
-  })
-}
-
 /**
  * Resolves with the URL a server prints ("listening on http://…") in its output file, and that line. The output
  * goes to a file, as a user's log would: a pipe would make the load generator's core copy every log line.
  */
-export function listeningIn(outputFile: string, child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
+export function listening(outputFile: string, child: ChildProcess, name: string): Promise<{ url: string; banner: string }> {
   return new Promise((resolve, reject) => {
     const read = () => readFileSync(outputFile, 'utf8')
     const poll = setInterval(() => {
@@ -107,7 +90,7 @@ export async function startChild(script: string, env: Record<string, string>, op
     stdio: ['ignore', output, 'inherit'],
   })
   closeSync(output)
-  const { url, banner } = await listeningIn(outputFile, child, script)
+  const { url, banner } = await listening(outputFile, child, script)
   return {
     url,
     banner,

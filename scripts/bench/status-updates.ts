@@ -26,12 +26,12 @@ export function statusUpdates(ids: string[], headers: Record<string, string>): L
 }
 
 /** A record registered through the status family: no reactor job follows it, only its status updates. */
-export async function registerInstance(url: string, headers: Record<string, string>, name: string): Promise<string> {
+export async function registerInstance(url: string, headers: Record<string, string>, name: string, instanceInfo: object | string = '{}'): Promise<string> {
   const id = randomUUID()
   const registered = await fetch(`${url}/api/lambda_instances/`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ uuid: id, name, instance_info: '{}', status: '2' }),
+    body: JSON.stringify({ uuid: id, name, instance_info: instanceInfo, status: '2' }),
   })
   if (registered.status !== 202) throw new Error(`register on ${url}: ${registered.status} ${await registered.text()}`)
   return id

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
+import { join } from 'node:path'
 import { listening } from '../bench/servers.js'
 
 // The service under test as a child process on one data directory: started, SIGKILLed, started again. The
@@ -30,13 +32,17 @@ export class CrashServer {
   }
 
   async start(): Promise<string> {
+    // Each start's output on its own: the banner looked for is this start's.
+    const outputFile = join(this.dataDir, 'output.log')
+    const output = openSync(outputFile, 'w')
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
       cwd: this.cwd,
       env: { ...process.env, PORT: '0', LOD_LOG_LEVEL: 'silent', ...this.env, LOD_DATA_DIR: this.dataDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', output, 'inherit'],
     })
+    closeSync(output)
     this.child = child
-    const { url } = await listening(child, 'lod serve')
+    const { url } = await listening(outputFile, child, 'lod serve')
     this.listening = true
     this.markUp(url)
     return url
