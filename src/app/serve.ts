@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Config } from './config.js'
@@ -14,14 +14,19 @@ import { createService, type Service, type ServiceOptions } from './service.js'
 // beside API-only nodes on the same log, with their health and metrics on a port of their own.
 
 /** LOD_SECRET_KEY, or a key made once and kept beside the data (fine on a laptop; set the variable in production).
- *  Made exclusively: processes starting at once on one data directory keep the same key. */
+ *  Written whole elsewhere, then linked into place (which fails if it is there): processes starting at once on
+ *  one data directory keep the same key, and none reads a file half written. */
 function secretKey(config: Config): Buffer {
   if (config.LOD_SECRET_KEY) return Buffer.from(config.LOD_SECRET_KEY, 'base64')
   const path = join(config.LOD_DATA_DIR, 'secret.key')
+  const draft = `${path}.${process.pid}`
+  writeFileSync(draft, randomBytes(32).toString('base64'), { mode: 0o600 })
   try {
-    writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' })
+    linkSync(draft, path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  } finally {
+    unlinkSync(draft)
   }
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64')
 }
