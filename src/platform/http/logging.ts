@@ -7,8 +7,7 @@ import { pino } from 'pino'
 // are where credentials travel. The redaction stays for anything else that carries them (a token in a log file is
 // a token anyone with the file can use).
 
-export const redactedPaths = ['req.headers.authorization', 'headers.authorization', 'token']
-export const loggedSecrets = [...redactedPaths, 'req.headers.cookie', 'req.headers["proxy-authorization"]']
+const loggedSecrets = ['req.headers.authorization', 'headers.authorization', 'token', 'req.headers.cookie', 'req.headers["proxy-authorization"]']
 
 let standardOutput: pino.DestinationStream | undefined
 
