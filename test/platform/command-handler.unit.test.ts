@@ -43,6 +43,15 @@ t.test('a writer the handler does not know about is detected and the command dec
   t.match(refused, { kind: 'conflict', detail: 'The specified lambda instance is already destroyed.' })
 })
 
+t.test('a command refused on a cached state another writer has moved on is decided again on the stream as it is', async (t) => {
+  const { log, handler, id, stream } = await oneInstance(t)
+  // Behind the handler's back: PENDING becomes STARTED, so PENDING again is a change, not the status it already has.
+  await log.append(stream, [{ id: randomUUID(), type: 'InstanceStatusChanged', data: { status: '0', failure_message: '', source: 'reactor' }, metadata: { actor: 'x' } }], 0)
+  const command = { type: 'ChangeInstanceStatus', id, actor: reactor, status: '2', failureMessage: '' } satisfies InstanceCommand
+  const { result } = await handler.handle(stream, command, { metadata: { actor: 't' } })
+  t.equal(result.nextVersion, 2)
+})
+
 t.test("the state a job checks has what another process appended since the handler's cache was filled", async (t) => {
   const { log, handler, id, stream } = await oneInstance(t)
   t.match(await handler.load(stream), { version: 0, state: { status: '2' } })
