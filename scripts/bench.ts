@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { demoUsers } from '../src/okeanos/emulator/index.js'
 import { combine, measure, type Load, type Result } from './bench/measure.js'
-import { hasTaskset, pinSelf, startChild, type ChildServer } from './bench/servers.js'
+import { join } from 'node:path'
+import { hasTaskset, pinSelf, runScript, startChild, type ChildServer } from './bench/servers.js'
 import { measureSteal } from './bench/steal.js'
 import { registerInstance, statusUpdates } from './bench/status-updates.js'
 
@@ -11,7 +12,8 @@ import { registerInstance, statusUpdates } from './bench/status-updates.js'
 // once with synchronous=NORMAL (no fsync: the faster baseline) and once with FULL (durable, like the service),
 // measured in turns in one run, with a Fastify hello-world as the ceiling. Endpoints: the status-update POST
 // and the details GET, both round the user's instances, and a page of the list GET.
-// Prints requests/s, p50/p99 latency, the servers' CPU time per request, every ratio and the targets.
+// Prints requests/s, p50/p99 latency, the servers' CPU time per request, every ratio and the targets, the floor of a
+// durable POST on the server's core (postFloor), and which targets are above the ceiling.
 // BENCH_SECONDS (default 3) per run, BENCH_ROUNDS (default 3) runs of each server per endpoint, taken in turns,
 // BENCH_CONNECTIONS (default 50), BENCH_INSTANCES (default 1000: the user owns that many), BENCH_ONLY (a
 // word of the endpoints to measure, e.g. `details`), BENCH_SERVICE_ENV (settings for the service, e.g.
@@ -84,6 +86,23 @@ const targets: Record<string, { crud: number; ceiling?: number }> = {
 const targetOf = (name: string) => targets[name] ?? targets[name.split(' ')[0]!]!
 const verdict = (ratio: number, target: number) => `${ratio.toFixed(2)} (target ≥ ${target.toFixed(1)}: ${ratio >= target ? 'met' : 'NOT met'})`
 
+/**
+ * The least a durable status POST costs on the server's core, against the CRUD server's whole request: Fastify
+ * answering a constant, plus the service's append alone in group commits as large as the connections allow, plus
+ * its access-log line (scripts/bench/floor.ts). Every other part of the POST (its body, its checks, the decision,
+ * the read model) only adds to it, so the CRUD server's CPU per request over it bounds the ratio this machine
+ * allows, whatever the service's code.
+ */
+function postFloor(ceiling: Result, normal: Result): string {
+  const { appendUs, logLineUs } = JSON.parse(runScript('scripts/bench/floor.ts', [join(service.dataDir, 'events.db'), String(connections)], on.core))
+  const floor = ceiling.cpuUs + appendUs + logLineUs
+  return (
+    `${''.padEnd(30)} floor by CPU: Fastify answering a constant ${ceiling.cpuUs.toFixed(0)} µs + the durable append alone ` +
+    `(groups of ${connections}) ${appendUs.toFixed(0)} µs + the access-log line ${logLineUs.toFixed(0)} µs = ${floor.toFixed(0)} µs/req; ` +
+    `crud NORMAL ${normal.cpuUs.toFixed(0)} µs/req: at most ${(normal.cpuUs / floor).toFixed(2)} of it on one core`
+  )
+}
+
 // The load generator keeps core 0; the server being measured has core 1 to itself (they take turns).
 const pin = await hasTaskset()
 if (pin) pinSelf(0)
@@ -139,6 +158,13 @@ try {
         (target.ceiling ? ` (stretch ≥ ${target.ceiling}: ${ours.rps / ceiling.rps >= target.ceiling ? 'met' : 'not met'})` : ''),
     )
     verdicts.push(`${name}: ${verdict(versusNormal, target.crud)}`)
+    if (name === 'status-update POST') console.log(postFloor(ceiling, normal))
+    // No endpoint can be served faster than Fastify answers a constant.
+    if (target.crud * normal.rps > ceiling.rps)
+      console.log(
+        `${''.padEnd(30)} the target is above the ceiling: ${target.crud.toFixed(1)} × crud NORMAL = ` +
+          `${(target.crud * normal.rps).toFixed(0)} req/s > Fastify answering a constant ${ceiling.rps.toFixed(0)} req/s`,
+      )
   }
   console.log(`against crud NORMAL — ${verdicts.join('; ')}`)
   console.log(`the service's log: ${(statSync(service.outputFile).size / 1e6).toFixed(0)} MB written during the run`)

@@ -121,3 +121,11 @@ export async function hasTaskset(): Promise<boolean> {
 export function pinSelf(core: number): void {
   spawnSync('taskset', ['-cp', String(core), String(process.pid)], { stdio: 'ignore' })
 }
+
+/** Runs a script to its end (pinned like the servers when `core` is given) and answers what it printed. */
+export function runScript(script: string, args: string[], core?: number): string {
+  const [cmd, argv] = command(['--import', 'tsx', script, ...args], core)
+  const run = spawnSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  if (run.status !== 0) throw new Error(`${script} exited with ${run.status ?? run.signal}`)
+  return run.stdout
+}

@@ -36,7 +36,7 @@ export interface Storage {
 
 /** The log's own rules, on either adapter: what `lod verify` can decode is all it holds (a request that would poison
  *  it is refused instead), and the jobs its events ask for are queued with them. */
-function logOptions(jobs: JobsAskedFor | undefined) {
+export function logOptions(jobs: JobsAskedFor | undefined) {
   return { versions: domainEventVersions, rules: eventRules(eventSchemas, domainEventVersions), ...(jobs !== undefined && { jobs }) }
 }
 
