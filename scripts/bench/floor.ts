@@ -17,12 +17,13 @@ import { loggerOptions } from '../../src/platform/http/logging.js'
 // group commits of `group` appends, and the service's access-log line, written as `npm start` writes it. Added
 // to Fastify answering a constant, they are less than the least a durable status POST can cost: `npm run bench`
 // sets that against the CRUD server's whole request. Prints {"appendUs", "logLineUs"}: CPU time (user + system)
-// per append and per line.
-// Usage: floor.ts <the service's events.db> <group>
+// per append and per line, and "appended": the events its log held at the end.
+// Usage: floor.ts <the service's events.db> <group> [appends, default 20,000] [lines, default 50,000]
 
-const [source, groupArg] = process.argv.slice(2)
+const [source, groupArg, appendsArg, linesArg] = process.argv.slice(2)
 const group = Number(groupArg ?? 50)
-const appends = 20_000
+const appends = Number(appendsArg ?? 20_000)
+const lines = Number(linesArg ?? 50_000)
 
 const posted = new Database(source!, { readonly: true, fileMustExist: true })
   .prepare<[number], EventRow>('SELECT * FROM events ORDER BY position DESC LIMIT ?')
@@ -34,7 +35,7 @@ const cpuUs = (since: NodeJS.CpuUsage) => {
   return used.user + used.system
 }
 
-async function appendUs(): Promise<number> {
+async function appendUs(): Promise<{ appendUs: number; appended: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'lod-bench-floor-'))
   const log = new SqliteEventLog({ path: join(dir, 'events.db'), synchronous: 'full', ...logOptions(jobsAskedBy([instanceJobAsks, applicationJobAsks])) })
   try {
@@ -52,7 +53,7 @@ async function appendUs(): Promise<number> {
     next = 0
     const start = process.cpuUsage()
     while (next < appends) await commit()
-    return cpuUs(start) / next
+    return { appendUs: cpuUs(start) / next, appended: await log.headPosition() }
   } finally {
     await log.close()
     rmSync(dir, { recursive: true, force: true })
@@ -64,7 +65,6 @@ async function logLineUs(): Promise<number> {
   const destination = pino.destination({ dest: join(dir, 'output.log'), sync: false, minLength: 4096 })
   const { stream: _, ...options } = loggerOptions('info', destination) as pino.LoggerOptions & { stream: unknown }
   const logger = pino(options, destination)
-  const lines = 50_000
   const write = (n: number) => {
     const request = { method: 'POST', url: `/api/lambda_instances/${posted[n % posted.length]!.stream.slice(9)}/status/`, ip: '127.0.0.1' }
     logger.child({ reqId: `req-${n}` }).info({ req: request, res: { statusCode: 202 }, responseTime: 1.5 }, 'request completed')
@@ -76,7 +76,7 @@ async function logLineUs(): Promise<number> {
       await new Promise((resolve) => setImmediate(resolve))
     }
   }
-  await turns(0, 10_000)
+  await turns(0, Math.min(10_000, lines))
   const start = process.cpuUsage()
   await turns(0, lines)
   const used = cpuUs(start) / lines
@@ -86,4 +86,4 @@ async function logLineUs(): Promise<number> {
   return used
 }
 
-console.log(JSON.stringify({ appendUs: await appendUs(), logLineUs: await logLineUs() }))
+console.log(JSON.stringify({ ...(await appendUs()), logLineUs: await logLineUs() }))

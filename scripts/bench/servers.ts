@@ -125,7 +125,7 @@ export function pinSelf(core: number): void {
 /** Runs a script to its end (pinned like the servers when `core` is given) and answers what it printed. */
 export function runScript(script: string, args: string[], core?: number): string {
   const [cmd, argv] = command(['--import', 'tsx', script, ...args], core)
-  const run = spawnSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-  if (run.status !== 0) throw new Error(`${script} exited with ${run.status ?? run.signal}`)
+  const run = spawnSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  if (run.status !== 0) throw new Error(`${script} exited with ${run.status ?? run.signal}: ${run.stderr.trim()}`)
   return run.stdout
 }
