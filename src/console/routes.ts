@@ -4,8 +4,8 @@ import { errors } from '../platform/http/schemas.js'
 import { bundleConsole, type Asset, type ConsoleBundle } from './bundle.js'
 
 // GET / and GET /console/<asset>: the web console, a client of the same REST API (docs/api.md "Web console").
-// It is bundled once a process, when the server starts listening (or at the first request, for a server that
-// never listens), so the first screen waits for no build; the service's tests that only inject requests never
+// It is bundled once a process, from when the server starts listening (or at the first request, for a server
+// that never listens), so the first screen hardly waits for a build; the service's tests that only inject requests never
 // build it. Its Content-Security-Policy allows nothing but its own files: no inline script, no eval, no other
 // origin (no CDN: it works offline), no framing.
 
@@ -23,7 +23,12 @@ export const contentSecurityPolicy = [
 
 let bundled: Promise<ConsoleBundle> | undefined
 /** The one bundle of this process, shared by every service it runs (the tests run several). */
-export const consoleBundle = () => (bundled ??= bundleConsole())
+export const consoleBundle = () =>
+  (bundled ??= bundleConsole().catch((error: unknown) => {
+    // Tried again at the next request rather than failing every one.
+    bundled = undefined
+    throw error
+  }))
 
 const tags = ['console']
 
@@ -66,8 +71,10 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset, cacheC
 }
 
 export async function consoleRoutes(app: FastifyInstance) {
-  app.addHook('onListen', async () => {
-    await consoleBundle()
+  // Started, not awaited: the service's start (which benchmarks time) does not wait for it.
+  app.addHook('onListen', (done) => {
+    consoleBundle().catch((error: unknown) => app.log.error({ err: error }, 'the web console could not be bundled'))
+    done()
   })
 
   // The page is checked on every load (no-cache with its ETag): a new version of the service is picked up at once.

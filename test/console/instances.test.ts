@@ -22,6 +22,10 @@ t.test('sign in: a wrong token shows the API message; the right one signs in; si
   t.notMatch(reply.headers.get('content-security-policy'), /unsafe/)
 
   const { page, problems, snap } = await openConsole(t, c.url)
+  await page.getByLabel('~okeanos token').waitFor()
+  // Said, not asserted (no timing assertions): the issue asks for the first screen within 1 s.
+  const paint = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime)
+  t.comment(`first contentful paint of the sign-in screen: ${paint === undefined ? 'not reported' : `${Math.round(paint)} ms`}`)
   await page.getByLabel('~okeanos token').fill('not-a-token')
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByRole('alert').getByText('Unauthorized. Request failed because user provided an invalid token.').waitFor()

@@ -33,11 +33,12 @@ export function applicationView(id: string) {
     let polls = 0
     let timer: ReturnType<typeof setTimeout> | undefined
 
-    const run = async (what: string, call: () => Promise<unknown>) => {
+    const run = async (what: string, call: () => Promise<unknown>, reload = true) => {
       say(problem)
       result.textContent = ''
       try {
         result.textContent = messageOf((await call()) as never)
+        if (!reload) return
         polls = 15
         void load()
       } catch (error) {
@@ -52,7 +53,9 @@ export function applicationView(id: string) {
       class: 'danger',
       onclick: async () => {
         if (!(await confirmStep(`Delete the application “${name}”? Its jar is removed from Pithos.`, 'Delete'))) return
-        await run('Delete', () => api('DELETE', `/api/apps/${id}/`))
+        // Deleted, it is gone: nothing to read again or to act on.
+        await run('Delete', () => api('DELETE', `/api/apps/${id}/`), false)
+        if (result.textContent) for (const section of main.querySelectorAll('section')) section.hidden = true
       },
     }, 'Delete application')
 
@@ -87,11 +90,11 @@ export function applicationView(id: string) {
               h('td', {}, h('a', { href: `#/instances/${on.id}` }, on.name)),
               h('td', {}, statusBadge(on.status)),
               h('td', {}, on.started ? 'running' : 'not running'),
-              h('td', { class: 'actions' },
+              h('td', {}, h('div', { class: 'actions' },
                 h('button', { type: 'button', 'aria-label': `Start on ${on.name}`, onclick: onInstance('start', on.id) }, 'Start'),
                 h('button', { type: 'button', 'aria-label': `Stop on ${on.name}`, onclick: onInstance('stop', on.id) }, 'Stop'),
                 h('button', { type: 'button', class: 'secondary', 'aria-label': `Withdraw from ${on.name}`, onclick: onInstance('withdraw', on.id) }, 'Withdraw'),
-              ),
+              )),
             ))),
           ))
     }
