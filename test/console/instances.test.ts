@@ -1,4 +1,5 @@
 import t from 'tap'
+import { randomUUID } from 'node:crypto'
 import { startCluster } from '../support/cluster.js'
 import { openConsole, signIn } from '../support/browser.js'
 import { contentSecurityPolicy } from '../../src/console/index.js'
@@ -156,5 +157,32 @@ t.test('stop, start and destroy from the detail page, each confirmed first', asy
   t.notOk(await page.getByRole('button', { name: 'Start' }).isVisible(), 'no action offered on a destroyed instance')
   await snap('destroyed')
   t.equal((await c.waitFor(id, ['DESTROYED'])).message, 'DESTROYED')
+  t.same(unexpected(problems), [])
+})
+
+t.test('the list in pages with its count, used from the keyboard only', async (t) => {
+  const c = await startCluster(t)
+  // Records registered by service VMs (no cluster is built for them): twelve instances, two pages of ten.
+  for (let i = 1; i <= 12; i++) {
+    const body = { uuid: randomUUID(), name: `registered ${String(i).padStart(2, '0')}`, instance_info: '{}', status: '1', failure_message: '' }
+    t.equal((await c.api('POST', '/api/lambda_instances/', body)).status, 202)
+  }
+  const { page, problems, snap } = await openConsole(t, c.url)
+  // The token field has the focus; Enter signs in.
+  await page.keyboard.type(c.token)
+  await page.keyboard.press('Enter')
+  await page.getByText('12 lambda instances', { exact: true }).waitFor()
+  t.equal(await page.getByRole('row').count(), 11, 'a header and ten instances')
+  t.ok(await page.getByText('Page 1 of 2').isVisible())
+  t.ok(await page.getByRole('cell', { name: 'STOPPED' }).first().isVisible(), 'the status in words')
+  await snap('page-1')
+
+  // Tab through the page to the next page's link; Enter follows it.
+  const next = page.getByRole('link', { name: 'Next page' })
+  for (let i = 0; i < 40 && !(await next.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab')
+  await page.keyboard.press('Enter')
+  await page.getByText('Page 2 of 2').waitFor()
+  t.same(await page.getByRole('link', { name: /^registered/ }).allTextContents(), ['registered 11', 'registered 12'])
+  await snap('page-2')
   t.same(unexpected(problems), [])
 })

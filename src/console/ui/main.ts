@@ -36,7 +36,8 @@ function shell(path: string): HTMLElement {
   const signOut = h('button', { type: 'button', class: 'secondary', onclick: () => signOutNow() }, 'Sign out')
   fill(
     root,
-    h('a', { href: '#main', class: 'skip' }, 'Skip to content'),
+    // The hash is the route: the skip link moves the focus instead of following its href.
+    h('a', { href: '#main', class: 'skip', onclick: (event) => (event.preventDefault(), main.focus()) }, 'Skip to content'),
     h('header', {},
       h('p', { class: 'brand' }, 'Lambda on Demand'),
       h('nav', { 'aria-label': 'Sections' },
@@ -50,7 +51,7 @@ function shell(path: string): HTMLElement {
   return main
 }
 
-function route(): void {
+function route(moved = false): void {
   stopView?.()
   stopView = undefined
   if (!session.token()) {
@@ -69,6 +70,8 @@ function route(): void {
   }
   stopView = found[1](path.match(found[0])!)(main, new URLSearchParams(query))
   document.title = `${main.querySelector('h1')?.textContent ?? 'Console'} · Lambda on Demand`
+  // After a link, a screen reader starts reading at the new page rather than at the link that is gone.
+  if (moved) main.focus()
 }
 
 function signOutNow(message?: string): void {
@@ -79,7 +82,7 @@ function signOutNow(message?: string): void {
 }
 
 onUnauthorized.push((error) => signOutNow(error.details.join(' ')))
-window.addEventListener('hashchange', route)
+window.addEventListener('hashchange', () => route(true))
 
 // A token kept from before a reload is checked again, for the user's name (and in case it expired).
 async function start(): Promise<void> {
