@@ -73,9 +73,12 @@ export function instanceView(id: string) {
       h('section', { 'aria-labelledby': 'apps-title' }, h('h2', { id: 'apps-title' }, 'Applications deployed'), apps),
       h('section', { 'aria-labelledby': 'history-title' },
         h('h2', { id: 'history-title' }, 'History'),
-        h('table', { class: 'history' },
-          h('thead', {}, h('tr', {}, ...['Time', 'Event', 'By', 'Status', 'Failure'].map((c) => h('th', { scope: 'col' }, c)))),
-          history,
+        // Wider than a phone: it scrolls by itself (focusable, so that the keyboard scrolls it too).
+        h('div', { class: 'scroll', tabindex: 0, role: 'region', 'aria-labelledby': 'history-title' },
+          h('table', { class: 'history' },
+            h('thead', {}, h('tr', {}, ...['Time', 'Event', 'By', 'Status', 'Failure'].map((c) => h('th', { scope: 'col' }, c)))),
+            history,
+          ),
         ),
       ),
     )
