@@ -22,6 +22,7 @@ import {
   type InstanceServices,
   type OkeanosConnect,
 } from '../instances/index.js'
+import { consoleRoutes } from '../console/index.js'
 import { appRoutes, appUploadRoutes, statusApplicationRoutes, type ApplicationServices } from '../applications/index.js'
 
 export interface AppDeps extends AuthDeps {
@@ -105,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installAuth(app, deps)
   installReadYourWrites(app, { progress: deps.readModelProgress, waitMs: deps.readWaitMs ?? 2000 })
   await app.register(healthRoutes, { operations: deps.operations })
+  // The web console: a page and its assets, public; what it shows comes from the API with the user's token.
+  await app.register(consoleRoutes)
 
   // Queries take no body: outside the context below, no body parser's hooks run for them.
   await app.register(instanceQueryRoutes, { services: deps.instanceServices })

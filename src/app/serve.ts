@@ -132,6 +132,7 @@ export async function serve(config: Config, print: (line: string) => void = cons
     `Lambda on Demand is listening on ${url} (${dataIn(config)}; ` +
       `started in ${Math.round(now - startedAt)} ms, ${Math.round(now)} ms after the process)`,
   )
+  print(`Web console: ${(config.LOD_PUBLIC_URL ?? url).replace(/\/$/, '')}/ (open it in a browser and sign in with a ~okeanos token)`)
   if (config.LOD_REACTORS === 'off') print('Reactors off: the jobs on ~okeanos are left to `lod reactors` processes')
   if (emulator) {
     print(`~okeanos: embedded emulator at ${emulator.url} (set LOD_OKEANOS_IDENTITY_URL to use a real one)`)

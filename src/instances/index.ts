@@ -8,7 +8,7 @@ export { messages as instanceMessages, type InstanceCommand } from './decider.js
 export { pendingActions, type AppRef, type Deployment, type DeploymentAction, type DeploymentCommand } from './deployments.js'
 export type { InstanceJob } from './jobs/context.js'
 export type { DeploymentWork } from './jobs/index.js'
-export { instanceStatusView, type InstanceStatusCode } from './statuses.js'
+export { buildSteps, instanceStatuses, instanceStatusView, type InstanceStatusCode } from './statuses.js'
 export { runInstanceCommand } from './routes/run-command.js'
 export type { InstanceCommandServices, InstanceServices } from './services.js'
 export { InstanceIdParams } from './routes/schemas.js'

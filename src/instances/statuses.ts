@@ -68,3 +68,17 @@ export function instanceStatusName(code: InstanceStatusCode): InstanceStatusName
 export function instanceStatusView(code: InstanceStatusCode, failureMessage: string): StatusView {
   return statusView(code, instanceStatuses[code], failureMessage)
 }
+
+/** An instance's build stage by stage, in order (what the web console draws as a progress bar): the status each
+ *  stage reaches, and the one that says it failed. */
+export const buildSteps: readonly { reached: InstanceStatusCode; failed?: InstanceStatusCode }[] = [
+  { reached: InstanceStatus.PENDING },
+  { reached: InstanceStatus.CLUSTER_CREATED, failed: InstanceStatus.CLUSTER_FAILED },
+  { reached: InstanceStatus.INIT_DONE, failed: InstanceStatus.INIT_FAILED },
+  { reached: InstanceStatus.COMMONS_INSTALLED, failed: InstanceStatus.COMMONS_FAILED },
+  { reached: InstanceStatus.HADOOP_INSTALLED, failed: InstanceStatus.HADOOP_FAILED },
+  { reached: InstanceStatus.KAFKA_INSTALLED, failed: InstanceStatus.KAFKA_FAILED },
+  { reached: InstanceStatus.FLINK_INSTALLED, failed: InstanceStatus.FLINK_FAILED },
+  { reached: InstanceStatus.FLUME_INSTALLED, failed: InstanceStatus.FLUME_FAILED },
+  { reached: InstanceStatus.STARTED },
+]

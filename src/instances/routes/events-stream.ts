@@ -1,39 +1,24 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { instanceOwner } from '../../audit/history.js'
-import { instanceStream, type InstanceEvent } from '../events.js'
+import { instanceStream } from '../events.js'
 import { messages as instanceMessages } from '../decider.js'
-import { statusAfter } from '../status-after.js'
-import { InstanceStatus, instanceStatusView, type InstanceStatusCode } from '../statuses.js'
 import type { RecordedEvent } from '../../platform/eventlog/port.js'
 import { ownerOf } from '../../platform/http/auth.js'
 import { HttpError } from '../../platform/http/envelope.js'
 import { instanceIdParam } from './params.js'
-import { authErrors, errors, StatusView } from '../../platform/http/schemas.js'
+import { authErrors, errors } from '../../platform/http/schemas.js'
 import { StreamSlots, type StreamLimits } from '../../platform/http/stream-slots.js'
 import type { InstanceServices } from '../services.js'
 import { InstanceIdParams, instanceTags } from './schemas.js'
+import { ownerEventRoute } from './owner-events-stream.js'
+import { isDestroyed, openEventResponse, statusChange, statusEventText, type StatusChange } from './sse.js'
 
 // GET /api/lambda-instances/{id}/events: the instance's status as Server-Sent Events, so that clients stop
 // polling. The current status comes first, then every change as it is committed; the stream ends after
 // DESTROYED. Each event's id is its log position: a client that reconnects with Last-Event-ID gets the changes
 // it missed instead of the current status. Comment lines every few seconds keep proxies from closing an
 // idle stream. The streams open at once are limited, per owner and in all (stream-slots.ts).
-
-interface StatusChange {
-  position: number
-  time: string
-  event: string
-  status: InstanceStatusCode
-  failureMessage: string
-}
-
-function statusChange(recorded: RecordedEvent): StatusChange | undefined {
-  const next = statusAfter({ type: recorded.type, data: recorded.data } as InstanceEvent)
-  return next
-    ? { position: recorded.position, time: recorded.time, event: recorded.type, status: next.status, failureMessage: next.failureMessage }
-    : undefined
-}
 
 const docs = {
   summary: 'Watch a lambda instance\'s status (Server-Sent Events)',
@@ -66,6 +51,8 @@ export async function instanceEventRoutes(
   app.addHook('preClose', async () => {
     for (const end of open) end()
   })
+  // The owner-wide stream shares the limits: a stream is a socket and a subscription whichever it is.
+  ownerEventRoute(app, { services, heartbeatMs, slots, open })
 
   app.get('/api/lambda-instances/:id/events', { onRequest: app.requireOwner, config: { docs } }, async (request, reply) => {
     const id = instanceIdParam(request)
@@ -95,43 +82,27 @@ export async function instanceEventRoutes(
       throw error
     }
 
-    const res = reply.hijack().raw
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      // nginx buffers responses unless told not to.
-      'x-accel-buffering': 'no',
-      'x-request-id': request.id,
+    const response = openEventResponse(request, reply, {
+      heartbeatMs,
+      open,
+      cleanup: () => {
+        subscription.close()
+        release()
+      },
     })
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs)
-    const end = () => {
-      clearInterval(heartbeat)
-      subscription.close()
-      release()
-      open.delete(end)
-      if (!res.writableEnded) res.end()
-    }
-    open.add(end)
-    res.on('close', end)
-    // A client that left while the stream was read has closed the response already: nothing will say so again.
-    if (res.destroyed) return end()
-
+    if (!response) return
     const send = (change: StatusChange) => {
-      if (res.writableEnded) return
-      const data = { id, status: instanceStatusView(change.status, change.failureMessage), event: change.event, time: change.time }
-      res.write(`event: status\nid: ${change.position}\ndata: ${JSON.stringify(data)}\n\n`)
-      if (change.status === InstanceStatus.DESTROYED) end()
+      response.write(statusEventText(change))
+      if (isDestroyed(change)) response.end()
     }
 
-    res.write('retry: 3000\n\n')
     const changes = events.map(statusChange).filter((change) => change !== undefined)
     const lastSeen = Number(request.headers['last-event-id'])
     const current = changes[changes.length - 1]
     if (Number.isSafeInteger(lastSeen) && lastSeen > 0) changes.filter((change) => change.position > lastSeen).forEach(send)
     else if (current) send(current)
     // A client that had already seen the end is told nothing new, and the stream ends all the same.
-    if (current?.status === InstanceStatus.DESTROYED) end()
+    if (current && isDestroyed(current)) response.end()
 
     // From here on, what the read did not see, as it is committed.
     const readUpTo = events[events.length - 1]?.position ?? 0
