@@ -8,8 +8,9 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 // Where the sealed rows live is the backend's business (`SealedSecrets`): a SQLite file of this node
 // (sqlite.ts), or a PostgreSQL table every node shares (postgres.ts). Both are asynchronous behind this store.
 
-/** `owner-token`: the latest ~okeanos token of the subject's owner, which its jobs act with. */
-export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key' | 'owner-token'
+/** `owner-token`: the latest ~okeanos token of the subject's owner, which its jobs act with. `webhook-secret`: a webhook's
+ *  signing secret, one per generation (the subject is `<webhook id>/<generation>`: a rotation makes the next). */
+export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key' | 'owner-token' | 'webhook-secret'
 
 /** A sealed secret as stored: `lookup` is the HMAC of a service-VM token's value, null for the other kinds. */
 export interface SealedSecret {

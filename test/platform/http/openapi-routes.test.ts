@@ -24,11 +24,14 @@ function pathsOf(tree: string): string[] {
   return paths
 }
 
+// Each parameter as `{id}`, in the route's path and the document's alike (a path may have two: {id} and {delivery}).
 const documentedPath = (url: string) => url.replace(/:[a-z_]+/g, '{id}')
+const anyParameter = (path: string) => path.replace(/\{[a-z_]+\}/g, '{id}')
 
 t.test('every route the service serves is documented', async (t) => {
   const h = await startHarness(t, { processMetrics: false })
-  const document = (await h.call('GET', '/api/openapi.json', { token: null })).json()
+  const openapi = (await h.call('GET', '/api/openapi.json', { token: null })).json()
+  const document = { paths: Object.fromEntries(Object.entries(openapi.paths as Record<string, unknown>).map(([path, item]) => [anyParameter(path), item])) as Record<string, any> }
   const paths = pathsOf(h.service.app.printRoutes({ commonPrefix: false })).filter((path) => !path.startsWith('/api/docs'))
   t.ok(paths.length >= 30, `${paths.length} paths read from the route tree`)
   let served = 0
