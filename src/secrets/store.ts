@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 
 // Secrets that must never enter the event log: each instance's service-VM token and the cluster's generated
-// SSH key, and the owner's token an instance's or an application's jobs act with. They are kept encrypted with
-// AES-256-GCM under a key from configuration, each under its subject: the instance or the application it belongs
-// to. Tokens are found by an HMAC of their value, so the stored rows alone do not let anyone test guesses.
+// SSH key, the owner's token an instance's or an application's jobs act with, and the webhooks' signing secrets.
+// They are kept encrypted with AES-256-GCM under a key from configuration, each under its subject: the instance,
+// the application or the webhook's generation it belongs to. Tokens are found by an HMAC of their value, so the stored rows alone do not let anyone test guesses.
 //
 // Where the sealed rows live is the backend's business (`SealedSecrets`): a SQLite file of this node
 // (sqlite.ts), or a PostgreSQL table every node shares (postgres.ts). Both are asynchronous behind this store.
