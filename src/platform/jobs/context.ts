@@ -50,8 +50,12 @@ export class JobNotReady extends JobAbandoned {}
 /** A job that has done what it could for now and is to run again after `delayMs` (a webhook delivery waiting to be
  *  retried): the queue keeps it, first of its stream, so what its stream asks for next waits behind it. */
 export class JobDeferred extends Error {
-  constructor(readonly delayMs: number) {
-    super(`deferred by ${delayMs} ms`)
+  /** `cause`: what went wrong, if something did (the runner reports it). */
+  constructor(
+    readonly delayMs: number,
+    cause?: unknown,
+  ) {
+    super(`deferred by ${delayMs} ms`, cause === undefined ? undefined : { cause })
     this.name = 'JobDeferred'
   }
 }

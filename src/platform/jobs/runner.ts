@@ -207,7 +207,10 @@ export class ReactorRunner {
       return 'done'
     } catch (error) {
       if (error instanceof LeaseLostError) return 'lost'
-      if (error instanceof JobDeferred) return this.stopping ? 'stopped' : error.delayMs
+      if (error instanceof JobDeferred) {
+        if (error.cause !== undefined) this.options.onError?.(error.cause, claimed)
+        return this.stopping ? 'stopped' : error.delayMs
+      }
       if (error instanceof JobNotReady && !this.stopping) return 'not ready'
       if (!(error instanceof JobAbandoned)) this.options.onError?.(error, claimed)
       if (this.stopping) return 'stopped'
