@@ -119,3 +119,33 @@ t.test('a private destination is refused without the setting', async (t) => {
   t.match(reply.json().errors[0].detail[0], /127\.0\.0\.1 resolves to a loopback, private, link-local/)
   t.same((await h.call('GET', '/api/webhooks/')).json().data, [])
 })
+
+t.test("a webhook's filter: application status changes to one, instances' to another; a deleted webhook gets nothing more", async (t) => {
+  const h = await startHarness(t, { webhooks: fast })
+  await h.service.startReactors('http://127.0.0.1:1')
+  const receiver = await startReceiver(t)
+  const hook = async (path: string, events: string[]) => {
+    const created = (await h.call('POST', '/api/webhooks/', { payload: { url: `${receiver.url}${path}`, events } })).json().data[0]
+    receiver.secrets.push(created.secret)
+    return created.id as string
+  }
+  const apps = await hook('/apps', ['application.status_changed'])
+  const instances = await hook('/instances', ['instance.status_changed'])
+  const app = randomUUID()
+  t.equal((await h.call('POST', '/api/lambda_applications/', { payload: { uuid: app, name: 'a.jar', description: '', status: '1' } })).statusCode, 202)
+  t.equal((await h.call('POST', `/api/lambda_applications/${app}/status/`, { payload: { status: '2', failure_message: 'no room' } })).statusCode, 202)
+  await waitUntil('the application statuses', () => receiver.received.filter((r) => r.path === '/apps').length === 2)
+  t.match(receiver.received.filter((r) => r.path === '/apps').map((r) => r.body), [
+    { type: 'application.status_changed', data: { application_id: app, status: { code: '1', message: 'UPLOADING' }, failure_message: '' } },
+    { type: 'application.status_changed', data: { application_id: app, status: { code: '2', message: 'FAILED' }, failure_message: 'no room' } },
+  ])
+  t.ok(receiver.received.every((r) => r.verified))
+
+  t.equal((await h.call('DELETE', `/api/webhooks/${instances}/`)).statusCode, 202)
+  const id = await registered(h, '10')
+  // The application webhook is asked for nothing of the instance; a delivery to it marks that the log was read on.
+  await h.call('POST', `/api/lambda_applications/${app}/status/`, { payload: { status: '0' } })
+  await waitUntil('the application webhook to be past the instance', () => receiver.received.some((r) => r.body.data.status?.code === '0'))
+  t.same(receiver.received.filter((r) => r.path === '/instances'), [], `nothing of instance ${id} to the deleted webhook`)
+  t.equal((await h.call('GET', `/api/webhooks/${apps}/deliveries/`)).json().data.length, 3)
+})
