@@ -32,12 +32,13 @@ for (const [network, prefix] of [
 ] as const)
   blocked.addSubnet(network, prefix, 'ipv6')
 
-/** The IPv4 address an IPv4-mapped (::ffff:a.b.c.d, ::ffff:xxxx:xxxx) or IPv4-compatible IPv6 address stands for. */
+/** The IPv4 address an IPv4-mapped (::ffff:a.b.c.d, ::ffff:xxxx:xxxx), IPv4-compatible or NAT64 (64:ff9b::/96)
+ *  IPv6 address stands for: it reaches that IPv4 address, and is judged by it. */
 function embeddedIpv4(address: string): string | undefined {
   const normalized = new URL(`http://[${address}]`).hostname.slice(1, -1).toLowerCase()
-  const dotted = /^::(?:ffff:)?(\d+\.\d+\.\d+\.\d+)$/.exec(normalized)
+  const dotted = /^(?:::(?:ffff:)?|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(normalized)
   if (dotted) return dotted[1]
-  const hex = /^::(?:ffff:)?([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(normalized)
+  const hex = /^(?:::(?:ffff:)?|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(normalized)
   if (!hex) return undefined
   const [high, low] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)]
   return [high >> 8, high & 255, low >> 8, low & 255].join('.')
