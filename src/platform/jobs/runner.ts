@@ -51,7 +51,7 @@ interface Definition {
 }
 
 /** How a run ended. Over: done, failed, or nothing left to do (the instance moved on). To be run again: the
- *  service stops, the job lost its lease, or it is not ready yet. */
+ *  service stops, the job lost its lease, it is not ready yet, or it is deferred (to run again after a delay). */
 type Ending = 'done' | 'failed' | 'abandoned' | 'stopped' | 'lost' | 'not ready' | 'deferred'
 
 const counted: Record<Ending, JobState | undefined> = {
@@ -183,7 +183,8 @@ export class ReactorRunner {
       if (ending === 'stopped' || ending === 'lost') await queue.release(lease)
       else if (ending === 'not ready' || ending === 'deferred') {
         await queue.release(lease, delayMs)
-        setTimeout(() => this.wake(), delayMs).unref()
+        // Past a timer's range (24.8 days) the poll finds it.
+        if (delayMs < 2 ** 31) setTimeout(() => this.wake(), delayMs).unref()
       } else await queue.complete(lease)
     } catch (error) {
       // Its lease expires, and the job runs again: it finds nothing left to do.
@@ -209,7 +210,8 @@ export class ReactorRunner {
       if (error instanceof LeaseLostError) return 'lost'
       if (error instanceof JobDeferred) {
         if (error.cause !== undefined) this.options.onError?.(error.cause, claimed)
-        return this.stopping ? 'stopped' : error.delayMs
+        // Stopping or not: the delay is kept in the queue, for whichever worker runs the job next.
+        return error.delayMs
       }
       if (error instanceof JobNotReady && !this.stopping) return 'not ready'
       if (!(error instanceof JobAbandoned)) this.options.onError?.(error, claimed)
