@@ -86,6 +86,8 @@ t.test('503s are retried with the same webhook-id while later deliveries wait; a
   const list = (await h.call('GET', `/api/webhooks/${hook.id}/deliveries/`)).json().data
   t.match(list[0], { id: first, state: 'delivered', attempts: [{ attempt: 1, http_status: 503 }, { attempt: 2, http_status: 503 }, { attempt: 3, http_status: 204, next_attempt_at: null }] })
   t.ok(list[0].attempts[0].next_attempt_at, 'a retry says when it is due')
+  const page = (await h.call('GET', `/api/webhooks/${hook.id}/deliveries/?limit=1&offset=1`)).json()
+  t.match(page, { data: [{ id: answered[1]!.id }], pagination: { count: 3, next: /offset=2/, previous: /limit=1/ } }, 'paginated')
 
   // A 410 is the receiver saying no: failed at once; asked again, delivered with the same id.
   receiver.answer = (r) => (r.body.data.status.code === '14' ? 410 : 204)
