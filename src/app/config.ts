@@ -103,6 +103,20 @@ export const ConfigSchema = Type.Object({
   ),
   LOD_BUILD_TIMEOUT_SECONDS: Type.Integer({ minimum: 1, default: 600, description: 'How long a server may take to build, start or stop.' }),
   LOD_MASTER_IMAGE_ID: Type.String({ minLength: 1, default: '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539', description: 'Image of the master VM.' }),
+  LOD_WEBHOOKS_ALLOW_PRIVATE: Type.Boolean({
+    default: false,
+    description: 'Let webhooks send to loopback, private and link-local addresses (development and tests only: it lets users reach your internal network).',
+  }),
+  LOD_WEBHOOK_RETRY_BASE_MS: Type.Integer({
+    minimum: 1,
+    default: 5000,
+    description: "A failing webhook delivery's first retry delay; the later ones are multiples of it (6, 24, 120, 360, 720, then 2160: 30 s … 3 h).",
+  }),
+  LOD_WEBHOOK_RETRY_FOR_SECONDS: Type.Integer({
+    minimum: 1,
+    default: 86_400,
+    description: 'How long after its first attempt a failing webhook delivery is retried before it is marked failed.',
+  }),
   LOD_SLAVE_IMAGE_ID: Type.String({ minLength: 1, default: '0ad78ab6-d3cd-42c9-8922-9cf63bbb7539', description: 'Image of the slave VMs.' }),
 })
 export type Config = Static<typeof ConfigSchema>

@@ -24,10 +24,12 @@ import {
 } from '../instances/index.js'
 import { consoleRoutes } from '../console/index.js'
 import { appRoutes, appUploadRoutes, statusApplicationRoutes, type ApplicationServices } from '../applications/index.js'
+import { deliveryRoutes, webhookRoutes, type WebhookServices } from '../webhooks/index.js'
 
 export interface AppDeps extends AuthDeps {
   instanceServices: InstanceServices
   applicationServices: ApplicationServices
+  webhookServices: WebhookServices
   /** A ~okeanos client acting with the user's token (the create form's choices read through it). */
   okeanos: OkeanosConnect
   /** What /healthz, /readyz and /metrics report. */
@@ -125,6 +127,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await api.register(appRoutes, { services: deps.applicationServices })
     await api.register(statusApplicationRoutes, { services: deps.applicationServices })
     await api.register(historyRoutes, { services: deps.instanceServices })
+    await api.register(webhookRoutes, { services: deps.webhookServices })
+    await api.register(deliveryRoutes, { services: deps.webhookServices })
     await api.register(instanceEventRoutes, {
       services: deps.instanceServices,
       heartbeatMs: deps.sseHeartbeatMs ?? 15_000,

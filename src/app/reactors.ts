@@ -10,6 +10,7 @@ import type { InstanceServices } from '../instances/index.js'
 import { instanceJobs } from '../instances/jobs/index.js'
 import type { ApplicationServices } from '../applications/index.js'
 import { applicationJobs, deploymentWork } from '../applications/jobs/index.js'
+import { webhookJobs, type DeliverySettings, type WebhookServices } from '../webhooks/index.js'
 
 /** The image the original's ~okeanos helper library defaulted to (docs/original.md "Provisioning"), for the master
  *  and the slaves unless configured otherwise; ~okeanos and the emulator both have it. */
@@ -39,6 +40,9 @@ export interface ReactorDeps {
   dataDir: string | undefined
   instanceServices: InstanceServices
   applicationServices: ApplicationServices
+  webhookServices: WebhookServices
+  /** How webhook deliveries are sent and retried. */
+  delivery: DeliverySettings
   secrets: SecretStore
   queue: JobQueue
   /** Which events ask for jobs: their commits send the runner to the queue. */
@@ -64,6 +68,11 @@ export function reactorRunner(deps: ReactorDeps, settings: ReactorOptions, publi
         uploadsDir: applicationServices.uploadsDir,
         uploading: () => applicationServices.applicationQueries.uploading(),
         ids: () => applicationServices.applicationQueries.ids(),
+      }),
+      webhookJobs({
+        webhooks: deps.webhookServices.webhooks,
+        delivery: deps.delivery,
+        pending: () => deps.webhookServices.webhookQueries.pending(),
       }),
     ],
     queue: deps.queue,

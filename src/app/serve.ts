@@ -82,6 +82,10 @@ function serviceOptions(config: Config, emulator: Emulator | undefined): Service
       // The emulator's masters share one SSH server on a local port; ~okeanos masters listen on their public IP.
       ssh: emulator ? { host: '127.0.0.1', port: emulator.sshPort } : { port: 22 },
     },
+    webhooks: {
+      allowPrivate: config.LOD_WEBHOOKS_ALLOW_PRIVATE,
+      schedule: { firstRetryMs: config.LOD_WEBHOOK_RETRY_BASE_MS, retryForMs: config.LOD_WEBHOOK_RETRY_FOR_SECONDS * 1000 },
+    },
     uploadLimit: config.LOD_UPLOAD_LIMIT_BYTES,
     uploadIdleTimeoutMs: config.LOD_UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
   }

@@ -30,6 +30,19 @@ import { openReadModelDb, ProjectionRunner } from '../../projections/runner.js'
 import { readModels } from './stores.js'
 import { openStorage } from './storage.js'
 import { reactorRunner, type ReactorOptions } from './reactors.js'
+import {
+  defaultRetrySchedule,
+  DeliveryMetrics,
+  signingSecret,
+  webhookDecider,
+  WebhookDispatcher,
+  webhookJobAsks,
+  type Resolve,
+  type RetrySchedule,
+  type WebhookServices,
+} from '../webhooks/index.js'
+import { webhookQueries } from '../../projections/webhooks/projection.js'
+import { ownersFrom, statusChangeOf } from './webhook-sources.js'
 
 // The composition root: the event log, the read models that follow it, the secret store, and the HTTP API.
 
@@ -74,6 +87,20 @@ export interface ServiceOptions {
   readWaitMs?: number
   /** How the reactors act on ~okeanos; they run only once `startReactors` is called. */
   reactors?: ReactorOptions
+  webhooks?: WebhookOptions
+}
+
+export interface WebhookOptions {
+  /** Loopback, private and link-local destinations allowed (LOD_WEBHOOKS_ALLOW_PRIVATE; development and tests). */
+  allowPrivate?: boolean
+  /** When failing deliveries are retried (src/webhooks/retries.ts). */
+  schedule?: Partial<RetrySchedule>
+  /** How long a delivery attempt may take (default 10 s). */
+  timeoutMs?: number
+  /** How a destination's host is resolved at creation (tests). */
+  resolve?: Resolve
+  /** How often the dispatcher looks at the log without being told of a commit (default 1 s). */
+  pollMs?: number
 }
 
 export interface Service {
@@ -81,8 +108,10 @@ export interface Service {
   log: EventLog
   runner: ProjectionRunner
   secrets: SecretStore
-  /** The jobs on ~okeanos, once started. */
+  /** The jobs on ~okeanos and the webhook deliveries, once started. */
   reactors: ReactorRunner | undefined
+  /** What asks the webhooks for deliveries, once the reactors are started. */
+  dispatcher: WebhookDispatcher | undefined
   /** Starts the reactors; `publicUrl` is where this service's API is reached (service VMs report there). */
   startReactors(publicUrl: string): Promise<void>
   close(): Promise<void>
@@ -94,7 +123,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   let appLog: FastifyInstance['log'] | undefined
   const complain = (error: unknown, message: string) => (appLog ? appLog.error({ err: error }, message) : console.error(message, error))
   // The log queues the jobs that events ask for with them, whether or not this process runs the reactors.
-  const jobsAsked = jobsAskedBy([instanceJobAsks, applicationJobAsks])
+  const jobsAsked = jobsAskedBy([instanceJobAsks, applicationJobAsks, webhookJobAsks])
   const { log, secrets, jobQueue } = await openStorage({
     dataDir: options.dataDir,
     ...(options.databaseUrl !== undefined && { databaseUrl: options.databaseUrl }),
@@ -161,12 +190,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     uploadLimit: options.uploadLimit ?? 256 * 1024 * 1024,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs ?? 30_000,
   }
+  const webhookOptions = options.webhooks ?? {}
+  const webhookServices: WebhookServices = {
+    log,
+    webhooks: new CommandHandler(log, webhookDecider),
+    webhookQueries: webhookQueries(readDb),
+    signingSecret: (id, generation) => signingSecret(secrets, id, generation),
+    allowPrivate: webhookOptions.allowPrivate ?? false,
+    ...(webhookOptions.resolve && { resolve: webhookOptions.resolve }),
+  }
+  const deliveryMetrics = new DeliveryMetrics()
   const operations: Operations = {
     // The head as this node has heard of it: what must answer at once (/readyz, /metrics) asks the log nothing.
     headPosition: () => runner.heardPosition(),
     readModels: () => runner.positions(),
     readModelsHealthy: () => runner.healthy(),
     reactorJobs: () => service.reactors?.jobCounts(),
+    moreMetrics: () => deliveryMetrics.text(),
   }
   const readModelProgress: ReadModelProgress = {
     // On SQLite this process made, or heard of as it polled, every commit its clients were told of; on PostgreSQL
@@ -186,6 +226,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       : await buildApp({
           instanceServices,
           applicationServices,
+          webhookServices,
           okeanos: connect,
           ownerTokens,
           secrets,
@@ -214,12 +255,20 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     runner,
     secrets,
     reactors: undefined,
+    dispatcher: undefined,
     async startReactors(publicUrl) {
       if (service.reactors) return
       const deps = {
         dataDir: options.dataDir,
         instanceServices,
         applicationServices,
+        webhookServices,
+        delivery: {
+          schedule: { ...defaultRetrySchedule, ...webhookOptions.schedule },
+          timeoutMs: webhookOptions.timeoutMs ?? 10_000,
+          allowPrivate: webhookServices.allowPrivate,
+          metrics: deliveryMetrics,
+        },
         secrets,
         queue: jobQueue,
         asks: jobsAsked,
@@ -229,8 +278,20 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       }
       service.reactors = reactorRunner(deps, options.reactors ?? {}, publicUrl)
       await service.reactors.start(log)
+      service.dispatcher = new WebhookDispatcher({
+        log,
+        webhooks: webhookServices.webhooks,
+        statusChangeOf,
+        ownerOf: ownersFrom(instanceServices, applicationServices),
+        liveWebhooks: () => webhookServices.webhookQueries.live(),
+        readModelPosition: () => runner.position(),
+        ...(webhookOptions.pollMs !== undefined && { pollMs: webhookOptions.pollMs }),
+        onError: (error) => app.log.warn({ err: error }, 'webhook dispatcher failed; trying again'),
+      })
+      await service.dispatcher.start()
     },
     async close() {
+      await service.dispatcher?.close()
       await service.reactors?.close()
       await app.close()
       following.close()

@@ -9,6 +9,7 @@ export { pendingActions, type AppRef, type Deployment, type DeploymentAction, ty
 export type { InstanceJob } from './jobs/context.js'
 export type { DeploymentWork } from './jobs/index.js'
 export { buildSteps, instanceStatuses, instanceStatusView, type InstanceStatusCode } from './statuses.js'
+export { statusAfter as instanceStatusAfter } from './status-after.js'
 export { runInstanceCommand } from './routes/run-command.js'
 export type { InstanceCommandServices, InstanceServices } from './services.js'
 export { InstanceIdParams } from './routes/schemas.js'

@@ -1,15 +1,16 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto'
 
 // Secrets that must never enter the event log: each instance's service-VM token and the cluster's generated
-// SSH key, and the owner's token an instance's or an application's jobs act with. They are kept encrypted with
-// AES-256-GCM under a key from configuration, each under its subject: the instance or the application it belongs
-// to. Tokens are found by an HMAC of their value, so the stored rows alone do not let anyone test guesses.
+// SSH key, the owner's token an instance's or an application's jobs act with, and the webhooks' signing secrets.
+// They are kept encrypted with AES-256-GCM under a key from configuration, each under its subject: the instance,
+// the application or the webhook's generation it belongs to. Tokens are found by an HMAC of their value, so the stored rows alone do not let anyone test guesses.
 //
 // Where the sealed rows live is the backend's business (`SealedSecrets`): a SQLite file of this node
 // (sqlite.ts), or a PostgreSQL table every node shares (postgres.ts). Both are asynchronous behind this store.
 
-/** `owner-token`: the latest ~okeanos token of the subject's owner, which its jobs act with. */
-export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key' | 'owner-token'
+/** `owner-token`: the latest ~okeanos token of the subject's owner, which its jobs act with. `webhook-secret`: a webhook's
+ *  signing secret, one per generation (the subject is `<webhook id>/<generation>`: a rotation makes the next). */
+export type SecretKind = 'instance-token' | 'ssh-private-key' | 'ssh-public-key' | 'owner-token' | 'webhook-secret'
 
 /** A sealed secret as stored: `lookup` is the HMAC of a service-VM token's value, null for the other kinds. */
 export interface SealedSecret {

@@ -12,6 +12,9 @@ import { positionHeader } from './read-your-writes.js'
 // depend on what its first attempt changed (a retried upload is not a "duplicate name"), and must not repeat any
 // of the first attempt's side effects.
 //
+// A reply may carry what must not be stored with the log (a webhook's signing secret): the record keeps the reply
+// without it, and `reveal` adds it to the reply sent, the first one and the replays alike, from where it is kept.
+//
 // A reply that appended events says where the last of them is in the log (`LoD-Position`, read-your-writes.ts);
 // a replayed one says the log's head, which is at least as far.
 
@@ -39,13 +42,17 @@ function fingerprint(request: FastifyRequest): string {
     .digest('base64')
 }
 
+/** Completes a stored reply with what is not stored (a secret), before it is sent. */
+export type Reveal = (body: unknown) => Promise<unknown>
+
 /** Sends the stored answer to this key, if there is one; says whether it did. */
-async function replayed(log: EventLog, request: FastifyRequest, reply: FastifyReply, scope: string, key: string): Promise<boolean> {
+async function replayed(log: EventLog, request: FastifyRequest, reply: FastifyReply, scope: string, key: string, reveal?: Reveal): Promise<boolean> {
   const stored = await log.findIdempotency(scope, key)
   if (!stored) return false
   if (stored.fingerprint !== fingerprint(request)) throw new HttpError(422, reusedKeyMessage)
   withPosition(reply, await log.headPosition())
-  reply.code(stored.statusCode).header('idempotent-replayed', 'true').type('application/json').send(stored.body)
+  const body = reveal ? JSON.stringify(await reveal(JSON.parse(stored.body))) : stored.body
+  reply.code(stored.statusCode).header('idempotent-replayed', 'true').type('application/json').send(body)
   return true
 }
 
@@ -62,17 +69,18 @@ export async function idempotent(
   request: FastifyRequest,
   reply: FastifyReply,
   prepare: () => IdempotentCommand | Promise<IdempotentCommand>,
+  reveal?: Reveal,
 ): Promise<FastifyReply> {
   const header = request.headers['idempotency-key']
   if (header === undefined) {
     const command = await prepare()
     const position = await command.execute(undefined)
-    return withPosition(reply, position).code(command.statusCode).send(command.body)
+    return withPosition(reply, position).code(command.statusCode).send(reveal ? await reveal(command.body) : command.body)
   }
   if (typeof header !== 'string' || !keyPattern.test(header))
     throw new HttpError(400, 'Idempotency-Key must be 1 to 255 printable ASCII characters.')
   const scope = scopeOf(request)
-  if (await replayed(log, request, reply, scope, header)) return reply
+  if (await replayed(log, request, reply, scope, header, reveal)) return reply
   const command = await prepare()
   const body = JSON.stringify(command.body)
   let position: number
@@ -80,8 +88,9 @@ export async function idempotent(
     position = await command.execute({ scope, key: header, fingerprint: fingerprint(request), statusCode: command.statusCode, body })
   } catch (error) {
     // A concurrent request with the same key committed first: answer as it did.
-    if (error instanceof IdempotencyKeyReusedError && (await replayed(log, request, reply, scope, header))) return reply
+    if (error instanceof IdempotencyKeyReusedError && (await replayed(log, request, reply, scope, header, reveal))) return reply
     throw error
   }
-  return withPosition(reply, position).code(command.statusCode).type('application/json').send(body)
+  const sent = reveal ? JSON.stringify(await reveal(command.body)) : body
+  return withPosition(reply, position).code(command.statusCode).type('application/json').send(sent)
 }

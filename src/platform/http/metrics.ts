@@ -12,7 +12,7 @@ const docs = {
   summary: 'Prometheus metrics',
   description:
     'lod_http_requests_total and lod_http_request_duration_seconds by method, route and status; lod_event_log_position; ' +
-    'lod_projection_position and lod_projection_lag_events by read model; lod_reactor_jobs by state; Node.js process metrics.',
+    'lod_projection_position and lod_projection_lag_events by read model; lod_reactor_jobs by state; lod_webhook_delivery_attempts_total by outcome and lod_webhook_delivery_lag_seconds; Node.js process metrics.',
   tags: ['operations'],
   authenticated: false,
   response: {
@@ -102,7 +102,7 @@ export function installMetrics(app: FastifyInstance, operations: Operations, opt
   })
 
   app.get('/metrics', { config: { docs } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+    reply.type(registry.contentType).send((await registry.metrics()) + ((await operations.moreMetrics?.()) ?? '')),
   )
   return registry
 }

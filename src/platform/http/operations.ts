@@ -14,4 +14,6 @@ export interface Operations {
   readModelsHealthy(): boolean
   /** Reactor jobs by state (queued, running, done, failed…); undefined while the reactors are not running. */
   reactorJobs(): Record<string, number> | undefined
+  /** More metrics in the Prometheus text format (the webhook deliveries'), appended to /metrics. */
+  moreMetrics?(): Promise<string>
 }

@@ -47,6 +47,19 @@ export class JobFailed extends Error {}
  *  token yet (it keeps it once its append is acknowledged, which a worker may beat, even on another node). */
 export class JobNotReady extends JobAbandoned {}
 
+/** A job that has done what it could for now and is to run again after `delayMs` (a webhook delivery waiting to be
+ *  retried): the queue keeps it, first of its stream, so what its stream asks for next waits behind it. */
+export class JobDeferred extends Error {
+  /** `cause`: what went wrong, if something did (the runner reports it). */
+  constructor(
+    readonly delayMs: number,
+    cause?: unknown,
+  ) {
+    super(`deferred by ${delayMs} ms`, cause === undefined ? undefined : { cause })
+    this.name = 'JobDeferred'
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export class JobContext {

@@ -1,5 +1,5 @@
 import { LeaseLostError, type EventLog, type JobsAskedFor, type Subscription } from '../eventlog/port.js'
-import { JobAbandoned, JobNotReady, type JobRuntime } from './context.js'
+import { JobAbandoned, JobDeferred, JobNotReady, type JobRuntime } from './context.js'
 import type { Job, JobSet, PendingJob } from './job-set.js'
 import type { ClaimedJob, JobQueue } from './queue.js'
 
@@ -51,8 +51,8 @@ interface Definition {
 }
 
 /** How a run ended. Over: done, failed, or nothing left to do (the instance moved on). To be run again: the
- *  service stops, the job lost its lease, or it is not ready yet. */
-type Ending = 'done' | 'failed' | 'abandoned' | 'stopped' | 'lost' | 'not ready'
+ *  service stops, the job lost its lease, it is not ready yet, or it is deferred (to run again after a delay). */
+type Ending = 'done' | 'failed' | 'abandoned' | 'stopped' | 'lost' | 'not ready' | 'deferred'
 
 const counted: Record<Ending, JobState | undefined> = {
   done: 'done',
@@ -61,6 +61,7 @@ const counted: Record<Ending, JobState | undefined> = {
   stopped: 'abandoned',
   lost: 'abandoned',
   'not ready': undefined,
+  deferred: undefined,
 }
 
 export class ReactorRunner {
@@ -162,8 +163,9 @@ export class ReactorRunner {
       )
     }, this.leaseMs / 3)
     let ending: Ending
+    let delayMs = notReadyDelayMs
     try {
-      ending = await this.attempt(claimed, {
+      ;[ending, delayMs] = await this.attempt(claimed, {
         ...this.options.runtime,
         lease,
         justAsked: claimed.ageMs < justAskedMs,
@@ -179,9 +181,10 @@ export class ReactorRunner {
     // Each of these changes nothing if another worker has taken the job over.
     try {
       if (ending === 'stopped' || ending === 'lost') await queue.release(lease)
-      else if (ending === 'not ready') {
-        await queue.release(lease, notReadyDelayMs)
-        setTimeout(() => this.wake(), notReadyDelayMs).unref()
+      else if (ending === 'not ready' || ending === 'deferred') {
+        await queue.release(lease, delayMs)
+        // Past a timer's range (24.8 days) the poll finds it.
+        if (delayMs < 2 ** 31) setTimeout(() => this.wake(), delayMs).unref()
       } else await queue.complete(lease)
     } catch (error) {
       // Its lease expires, and the job runs again: it finds nothing left to do.
@@ -189,7 +192,13 @@ export class ReactorRunner {
     }
   }
 
-  private async attempt(claimed: ClaimedJob, runtime: JobRuntime): Promise<Ending> {
+  /** How the run ended, and after how long a job that is to run again may be claimed again. */
+  private async attempt(claimed: ClaimedJob, runtime: JobRuntime): Promise<[Ending, number]> {
+    const ending = await this.ending(claimed, runtime)
+    return typeof ending === 'number' ? ['deferred', ending] : [ending, notReadyDelayMs]
+  }
+
+  private async ending(claimed: ClaimedJob, runtime: JobRuntime): Promise<Ending | number> {
     const definition = this.definitions.get(claimed.kind)
     let context: unknown
     try {
@@ -199,6 +208,11 @@ export class ReactorRunner {
       return 'done'
     } catch (error) {
       if (error instanceof LeaseLostError) return 'lost'
+      if (error instanceof JobDeferred) {
+        if (error.cause !== undefined) this.options.onError?.(error.cause, claimed)
+        // Stopping or not: the delay is kept in the queue, for whichever worker runs the job next.
+        return error.delayMs
+      }
       if (error instanceof JobNotReady && !this.stopping) return 'not ready'
       if (!(error instanceof JobAbandoned)) this.options.onError?.(error, claimed)
       if (this.stopping) return 'stopped'

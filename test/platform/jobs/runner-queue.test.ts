@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import type { EventLog } from '../../../src/platform/eventlog/port.js'
 import { PostgresEventLog } from '../../../src/platform/eventlog/postgres.js'
 import { SqliteEventLog } from '../../../src/platform/eventlog/sqlite.js'
-import { JobAbandoned, JobNotReady, type JobRuntime } from '../../../src/platform/jobs/context.js'
+import { JobAbandoned, JobDeferred, JobNotReady, type JobRuntime } from '../../../src/platform/jobs/context.js'
 import type { JobSet } from '../../../src/platform/jobs/job-set.js'
 import { PostgresJobQueue } from '../../../src/platform/jobs/postgres-queue.js'
 import type { JobQueue } from '../../../src/platform/jobs/queue.js'
@@ -15,7 +15,8 @@ import { asking, asks, sleep } from './queue-contract.js'
 
 // The runner as a worker on the job queue, on both logs: a bounded number of jobs at a time, one at a time per
 // stream in the order asked for; a job whose worker stops heartbeating is taken over and its old run can no
-// longer write; a stopped worker hands its jobs back; a job not ready yet is tried again shortly; on PostgreSQL,
+// longer write; a stopped worker hands its jobs back; a job not ready yet is tried again shortly, a deferred one after
+// its delay; on PostgreSQL,
 // workers on two nodes do every job exactly once.
 
 interface Job {
@@ -191,6 +192,27 @@ for (const [name, open] of Object.entries(adapters))
       t.same(failures, ['2: broken'])
       t.same(await did(node.log, '2'), ['failed'])
       t.match(reactors.jobCounts(), { done: 1, failed: 1, queued: 0 })
+    })
+
+    t.test('a deferred job runs again after its delay, before the later jobs of its stream; other streams go on meanwhile', async (t) => {
+      const node = await open(t)
+      let tries = 0
+      const set = jobSet(node.log, {
+        later: async (job) => {
+          tries++
+          await job.record(`try ${tries}`)
+          if (tries < 3) throw new JobDeferred(300)
+        },
+        next: async (job, arg) => job.record(arg),
+      })
+      const reactors = runner(t, node, set)
+      await reactors.start(node.log)
+      await node.log.append(stream('1'), [asking('later'), asking('next', 'after')], 'no_stream')
+      await node.log.append(stream('2'), [asking('next', 'elsewhere')], 'no_stream')
+      await waitUntil('the other stream', async () => (await did(node.log, '2')).length === 1)
+      t.notOk((await did(node.log, '1')).includes('after'), 'the later job of the deferred one\'s stream waits')
+      await reactors.idle()
+      t.same(await did(node.log, '1'), ['try 1', 'try 2', 'try 3', 'after'])
     })
   })
 
