@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { build, stop } from 'esbuild'
 import { buildSteps, instanceStatuses, type InstanceStatusCode } from '../instances/index.js'
 import type { BuildStep } from './build-steps.js'
 
@@ -51,7 +51,11 @@ export async function bundleConsole(): Promise<ConsoleBundle> {
     legalComments: 'none',
     logLevel: 'silent',
     define: { LOD_BUILD_STEPS: JSON.stringify(steps()) },
-  })
+  }).finally(() =>
+    // esbuild builds in a child process of its own, which would otherwise stay (about 16 MB) for as long as the
+    // service: the console is bundled once.
+    stop(),
+  )
   const assets = new Map<string, Asset>()
   let page = readFileSync(join(ui, 'index.html'), 'utf8')
   for (const file of result.outputFiles) {

@@ -13,12 +13,14 @@ import { tempDir } from '../support/temp-dir.js'
 import { instanceEvent } from '../support/projection-events.js'
 import { applicationStream } from '../../src/applications/events.js'
 import { instanceStream } from '../../src/instances/events.js'
+import { webhookStream } from '../../src/webhooks/index.js'
 import { given } from '../support/given.js'
 
 // Rebuilds and replays fold events in memory and share the streams out between threads (projections/fill.ts):
 // whatever the threads, the read models must equal applying every event one by one (compareWithRebuild).
 
-/** A log of random instance lives (200-odd streams) and applications uploaded, renamed and deleted. */
+/** A log of random instance lives (200-odd streams), applications uploaded, renamed and deleted, and webhooks with
+ *  deliveries delivered, retried and failed. */
 async function writeLog(dir: string): Promise<number> {
   const log = new SqliteEventLog({ path: dataFiles(dir).events, synchronous: 'normal', versions: domainEventVersions })
   const events = fc.sample(fc.array(instanceEvent, { minLength: 40, maxLength: 60 }), { numRuns: 40, seed: 7 })
@@ -38,16 +40,41 @@ async function writeLog(dir: string): Promise<number> {
         : group % 3 === 0 ? [{ type: 'AppDeleted', data: {} }] : [{ type: 'AppUploaded', data: {} }]
     await given(log, applicationStream(app), ...appEvents)
     appended += appEvents.length
+    const webhookEvents = webhookLife(group)
+    await given(log, webhookStream(randomUUID()), ...webhookEvents)
+    appended += webhookEvents.length
   }
   await log.close()
   return appended
+}
+
+/** A webhook of one of two owners, with a delivery of each ending, and deleted now and then. */
+function webhookLife(n: number) {
+  const payload = { type: 'instance.status_changed', timestamp: '2026-12-02T10:00:00.000Z', data: { instance_id: 'i', position: n } }
+  const requested = (delivery: string, position: number) => ({ type: 'WebhookDeliveryRequested', data: { delivery, position, payload } })
+  const attempted = (delivery: string, attempt: number, http_status: number | null, next: string | null) => ({
+    type: 'WebhookDeliveryAttempted',
+    data: { delivery, attempt, time: '2026-12-02T10:00:01.000Z', http_status, error: http_status === 204 ? '' : 'unavailable', duration_ms: 12, next_attempt_at: next },
+  })
+  return [
+    { type: 'WebhookCreated', data: { owner: n % 2 ? 'alice' : 'bob', url: `https://hooks.example.org/${n}`, events: ['*'], description: `hook ${n}` } },
+    requested('d1', 10 + n),
+    attempted('d1', 1, 503, '2026-12-02T10:00:06.000Z'),
+    attempted('d1', 2, 204, null),
+    { type: 'WebhookDelivered', data: { delivery: 'd1' } },
+    requested('d2', 20 + n),
+    attempted('d2', 1, 410, null),
+    { type: 'WebhookDeliveryFailed', data: { delivery: 'd2', reason: 'gone' } },
+    ...(n % 4 === 0 ? [{ type: 'WebhookSecretRotated', data: { generation: 2, previous_valid_until: '2026-12-03T10:00:00.000Z' } }] : []),
+    ...(n % 5 === 0 ? [{ type: 'WebhookDeleted', data: {} }] : []),
+  ]
 }
 
 function sameAsEventByEvent(t: Test, reader: SqliteEventReader, path: string) {
   const report = compareWithRebuild(reader, path, readModels)
   t.same(report.differences, [], 'every table equals applying the events one by one')
   t.same(report.problems, [])
-  t.same(report.compared.map((c) => c.projection), ['instances', 'applications'])
+  t.same(report.compared.map((c) => c.projection), ['instances', 'applications', 'webhooks'])
   t.ok(report.compared.every((c) => c.rows > 0), 'rows were compared')
 }
 
