@@ -62,3 +62,39 @@ for (const postgres of [false, true])
     t.equal(new Set(all).size, 43, 'none twice, none lost')
     t.equal(all.at(-1), await last())
   })
+
+t.test('with no webhook, commits are passed over without being read back; one created later gets what follows it', async (t) => {
+  const h = await startHarness(t, { webhooks: { resolve: async () => ['93.184.216.34'] } })
+  const instance = randomUUID()
+  await given(h.service.log, instanceStream(instance), { type: 'InstanceRegistered', data: { owner: h.alice.id, name: 'x', instance_info: {}, status: '2', failure_message: '' } })
+  let reads = 0
+  const log = Object.create(h.service.log, {
+    readAll: { value: (from: number, limit: number) => (reads++, h.service.log.readAll(from, limit)) },
+  }) as typeof h.service.log
+  const hooks: Array<{ id: string; created_position: number }> = []
+  const following = new WebhookDispatcher({
+    log,
+    webhooks: new CommandHandler(h.service.log, webhookDecider),
+    statusChangeOf,
+    ownerOf: async () => h.alice.id,
+    liveWebhooks: () => hooks,
+    readModelPosition: () => h.service.runner.position(),
+    // Longer than the test: only commits wake it.
+    pollMs: 60_000,
+    onError: (error) => t.fail(String(error)),
+  })
+  await following.start()
+  t.teardown(() => following.close())
+  await waitUntil('the dispatcher to catch up', async () => following.readUpTo === (await h.service.log.headPosition()))
+  const readsBefore = reads
+  for (let i = 0; i < 5; i++) await given(h.service.log, instanceStream(instance), ...statuses(2))
+  await waitUntil('the commits to be passed over', async () => following.readUpTo === (await h.service.log.headPosition()))
+  t.equal(reads, readsBefore, 'no commit was read back')
+
+  const created = await h.call('POST', '/api/webhooks/', { payload: { url: 'https://hooks.example.com/' } })
+  const id = created.json().data[0].id as string
+  await given(h.service.log, instanceStream(instance), ...statuses(3))
+  const last = (await h.service.log.readStream(instanceStream(instance))).at(-1)!.position
+  await waitUntil('the statuses after the creation to be asked for', async () => (await requested(h, id)).at(-1) === last)
+  t.equal((await requested(h, id)).length, 3, 'the three after its creation, none before')
+})
